@@ -1,0 +1,5 @@
+import sys
+
+from tinyperf.cli import main
+
+sys.exit(main())

@@ -1,0 +1,67 @@
+"""`tinyperf <stage> ...`: one subcommand per lifecycle stage, usable without Snakemake.
+
+Each stage module exposes ``register(subparsers)``, which adds its parser and sets ``func`` to a callable
+taking the parsed namespace and returning an exit code. Modules are imported only when listed here, so a
+stage whose heavy dependencies (TensorFlow) are absent does not break the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from tinyperf import __version__
+from tinyperf.errors import TinyperfError
+
+#: (subcommand, module providing ``register``); order is the lifecycle order shown in ``--help``.
+STAGES: list[tuple[str, str]] = [
+    ("dataset", "tinyperf.datasets.cli"),
+    ("train", "tinyperf.training.cli"),
+    ("quantize", "tinyperf.quantize.cli"),
+    ("evaluate", "tinyperf.evaluate.cli"),
+    ("codegen", "tinyperf.codegen.cli"),
+    ("build", "tinyperf.firmware.cli"),
+    ("flash", "tinyperf.flash.cli"),
+    ("run", "tinyperf.runner.cli"),
+    ("bench", "tinyperf.bench.cli"),
+    ("report", "tinyperf.report.cli"),
+    ("submission", "tinyperf.submission.cli"),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tinyperf", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"tinyperf {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="<stage>")
+    for _name, module in STAGES:
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("tinyperf"):
+                continue  # stage not built yet
+            raise
+        mod.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except TinyperfError as exc:
+        print(f"tinyperf {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

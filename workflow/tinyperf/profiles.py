@@ -1,0 +1,71 @@
+"""Board and task profiles (config/boards/*.yaml, config/tasks/*.yaml), loaded and validated by schema."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tinyperf import REPO_ROOT
+from tinyperf.errors import ConfigError
+
+CONFIG_DIR = REPO_ROOT / "config"
+SCHEMA_DIR = REPO_ROOT / "workflow" / "schemas"
+
+TASKS = ("ad", "kws", "vww", "ic")
+BOARDS = ("host", "qemu_m4", "nano33ble", "sparkfun_edge", "himax", "esp_eye")
+
+
+def load_yaml(path: str | Path) -> Any:
+    try:
+        with open(path) as f:
+            return yaml.safe_load(f)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def validate(data: Any, schema_name: str, what: str) -> None:
+    """Validate *data* against workflow/schemas/<schema_name>; the error names the key and allowed values."""
+    import jsonschema
+
+    schema = load_yaml(SCHEMA_DIR / schema_name)
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise ConfigError(f"{what}: " + "; ".join(describe_schema_error(e) for e in errors))
+
+
+def describe_schema_error(err: Any) -> str:
+    """A one-line message naming the offending key and, for enums, the allowed values."""
+    key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+    if err.validator == "enum":
+        allowed = ", ".join(map(str, err.validator_value))
+        return f"key '{key}': {err.instance!r} is not allowed; allowed values: {allowed}"
+    if err.validator == "additionalProperties":
+        known = ", ".join(sorted(err.schema.get("properties", {})))
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        where = f" under '{key}'" if err.absolute_path else ""
+        return f"unknown key(s) {', '.join(map(repr, extra))}{where}; allowed keys: {known}"
+    return f"key '{key}': {err.message}"
+
+
+@functools.cache
+def board(name: str) -> dict[str, Any]:
+    if name not in BOARDS:
+        raise ConfigError(f"unknown board {name!r}; allowed values: {', '.join(BOARDS)}")
+    data = load_yaml(CONFIG_DIR / "boards" / f"{name}.yaml")
+    validate(data, "board.schema.yaml", f"config/boards/{name}.yaml")
+    return data
+
+
+@functools.cache
+def task(name: str) -> dict[str, Any]:
+    if name not in TASKS:
+        raise ConfigError(f"unknown task {name!r}; allowed values: {', '.join(TASKS)}")
+    data = load_yaml(CONFIG_DIR / "tasks" / f"{name}.yaml")
+    validate(data, "task.schema.yaml", f"config/tasks/{name}.yaml")
+    return data
