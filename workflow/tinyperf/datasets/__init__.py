@@ -1,0 +1,1 @@
+"""Datasets: manifests, download, safe extraction, synthetic sources, feature preparation, evaluation files."""
