@@ -85,8 +85,6 @@ def ad_score(window: np.ndarray, out: np.ndarray, q_out: QParams) -> float:
     Accumulated in double in index order, as the firmware does, so host and device agree.
     """
     deq = dequantize(out, q_out).astype(np.float64)
-    diff = deq - np.asarray(window, dtype=np.float32).astype(np.float64)
-    total = 0.0
-    for d in diff.ravel():  # index order, like the C loop; 640 values, cheap enough
-        total += float(d) * float(d)
-    return total / diff.size
+    diff = (deq - np.asarray(window, dtype=np.float32).astype(np.float64)).ravel()
+    total = np.cumsum(diff * diff)[-1]  # cumsum adds strictly in index order, like the C loop
+    return float(total / diff.size)

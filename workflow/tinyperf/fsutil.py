@@ -14,11 +14,14 @@ from typing import Any
 
 
 @contextlib.contextmanager
-def atomic_path(final: str | os.PathLike[str], suffix: str = "") -> Iterator[Path]:
-    """Yield a temporary path beside *final*; rename it onto *final* only if the block succeeds."""
+def atomic_path(final: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside *final*; rename it onto *final* only if the block succeeds.
+
+    The temporary name keeps *final*'s extension (savers such as Keras insist on it) and starts with a dot.
+    """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=suffix + ".part", dir=final.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part" + final.suffix, dir=final.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
