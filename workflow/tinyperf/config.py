@@ -1,0 +1,96 @@
+"""The workflow configuration: validation with messages that name the key, defaults, and derived values."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from tinyperf import profiles
+from tinyperf.errors import ConfigError
+
+SCHEMA = "config.schema.yaml"
+
+
+def _fill_defaults(data: dict[str, Any], schema: dict[str, Any]) -> None:
+    for key, sub in schema.get("properties", {}).items():
+        if key not in data and "default" in sub:
+            data[key] = copy.deepcopy(sub["default"])
+        if isinstance(data.get(key), dict) and sub.get("type") == "object":
+            _fill_defaults(data[key], sub)
+
+
+def validate(config: dict[str, Any]) -> dict[str, Any]:
+    """Validate and complete a configuration; raise ConfigError naming the key and the allowed values."""
+    import jsonschema
+
+    schema = profiles.load_yaml(profiles.SCHEMA_DIR / SCHEMA)
+    cfg = copy.deepcopy(dict(config))
+    _fill_defaults(cfg, schema)
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(cfg))
+    if errors:
+        raise ConfigError("invalid configuration: " + "; ".join(_describe(e) for e in errors))
+    model = cfg["model"]
+    if model not in ("train", "reference"):
+        path = Path(model)
+        if path.suffix != ".tflite":
+            raise ConfigError(
+                f"key 'model': {model!r} is neither 'train', 'reference' nor the path of a .tflite file"
+            )
+        if not path.is_file():
+            raise ConfigError(f"key 'model': no such file {model!r}")
+    return cfg
+
+
+def _describe(err: Any) -> str:
+    # oneOf failures (task, board, epochs) report the best sub-error: the enum with its allowed values.
+    if err.validator == "oneOf" and err.context:
+        key = ".".join(str(p) for p in err.absolute_path)
+        enums = [c for c in err.context if c.validator == "enum"]
+        allowed: list[str] = []
+        for c in enums:
+            allowed += [str(v) for v in c.validator_value if str(v) not in allowed]
+        if enums:
+            # In a list, name the offending item rather than the whole list.
+            bad = next((c.instance for c in enums if c.relative_path), err.instance)
+            return f"key '{key}': {bad!r} is not allowed; allowed values: {', '.join(allowed)}"
+    return profiles.describe_schema_error(err)
+
+
+def tasks(cfg: dict[str, Any]) -> list[str]:
+    value = cfg["task"]
+    if value == "all":
+        return list(profiles.TASKS)
+    return [value] if isinstance(value, str) else list(value)
+
+
+def boards(cfg: dict[str, Any]) -> list[str]:
+    value = cfg["board"]
+    return [value] if isinstance(value, str) else list(value)
+
+
+def epochs(cfg: dict[str, Any], task: str) -> int:
+    value = cfg["epochs"]
+    if isinstance(value, int):
+        return value
+    if isinstance(value, dict) and task in value:
+        return int(value[task])
+    return int(profiles.task(task)["training"]["epochs"])
+
+
+def model_key(cfg: dict[str, Any]) -> str:
+    """The path component naming the model source: train, reference, or byom-<sha256 prefix>."""
+    model = cfg["model"]
+    if model in ("train", "reference"):
+        return model
+    digest = hashlib.sha256(Path(model).read_bytes()).hexdigest()[:12]
+    return f"byom-{digest}"
+
+
+def codegen_target(cfg: dict[str, Any], board: str) -> str:
+    target = cfg["codegen"]["target"]
+    if target != "auto":
+        return target
+    arch = profiles.board(board)["arch"]
+    return arch if arch in ("cortex-m4", "arc-em") else "portable"

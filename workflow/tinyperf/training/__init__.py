@@ -1,0 +1,1 @@
+"""Training of the MLPerf Tiny reference architectures with the reference recipes (task profiles)."""
