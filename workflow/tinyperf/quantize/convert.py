@@ -105,3 +105,31 @@ def quantize(task: str, float_model: str | Path, prepared: str | Path, out_dir: 
     fsutil.write_json(out_dir / "quantize.json", summary)
     log.info("quantized %s (%s, %d calibration samples): %d bytes", task, method, len(calib), len(flat))
     return summary
+
+
+def import_model(task: str, tflite: str | Path, out_dir: str | Path) -> dict[str, Any]:
+    """Bring your own model: refuse it unless it is full-int8 and fits the task's input; copy it in."""
+    from tinyperf.evaluate.interpreters import Int8Model
+
+    model = Int8Model.from_file(tflite)
+    expected = int(np.prod(profiles.task(task)["input_shape"]))
+    got = int(np.prod(model.input["shape"]))
+    if got != expected:
+        raise ModelError(
+            f"{tflite}: input shape {model.input['shape']} ({got} values) does not fit task {task}, whose "
+            f"evaluation files give {expected} values per input ({profiles.task(task)['input_shape']})"
+        )
+    out_dir = Path(out_dir)
+    flat = Path(tflite).read_bytes()
+    summary = {"task": task, "method": "imported", "source": str(tflite), "sha256": _sha256(flat),
+               "bytes": len(flat), "io": {"input": model.input, "output": model.output}}
+    with fsutil.atomic_path(out_dir / "int8.tflite") as tmp:
+        tmp.write_bytes(flat)
+    fsutil.write_json(out_dir / "quantize.json", summary)
+    return summary
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,89 @@
+# Validation, derived values and input functions. No rules here.
+import glob
+from pathlib import Path
+
+from tinyperf import config as tpconfig
+from tinyperf import profiles
+
+# Reject a bad configuration before any job runs, with a message naming the key and the allowed values.
+try:
+    CFG = tpconfig.validate(config)
+except Exception as exc:  # ConfigError; re-raised as a WorkflowError so Snakemake prints only the message
+    raise WorkflowError(str(exc)) from None
+
+TASKS = tpconfig.tasks(CFG)
+BOARDS = tpconfig.boards(CFG)
+DATA = CFG["data"]
+MODEL = tpconfig.model_key(CFG)
+LIB = "workflow/tinyperf"
+
+
+def lib(*packages):
+    """The library sources a job runs, as inputs; editing them reruns the job and what follows it.
+
+    Snakemake does not track modules that scripts import, so each stage declares its own stage's package
+    plus the shared modules every stage uses.
+    """
+    shared = [f"{LIB}/{m}.py" for m in ("__init__", "cli", "errors", "fsutil", "profiles")]
+    files = []
+    for pkg in packages:
+        path = Path(LIB) / pkg
+        files += sorted(glob.glob(f"{path}/**/*.py", recursive=True)) if path.is_dir() else [f"{path}.py"]
+    return sorted(set(shared + files))
+
+
+def task_profile(wildcards):
+    return f"config/tasks/{wildcards.task}.yaml"
+
+
+def board_profile(wildcards):
+    return f"config/boards/{wildcards.board}.yaml"
+
+
+def manifest(wildcards):
+    """Real sources: the tracked manifest. Synthetic: the one `tinyperf dataset synth` writes (file:// URLs)."""
+    if wildcards.data == "real":
+        return f"datasets/{wildcards.task}.yaml"
+    return f"resources/synth/{wildcards.task}/manifest.yaml"
+
+
+def epochs(wildcards):
+    return tpconfig.epochs(CFG, wildcards.task)
+
+
+def float_model(wildcards):
+    return f"results/{wildcards.data}/{wildcards.task}/{wildcards.model}/float.keras"
+
+
+def float_model_if_any(wildcards):
+    """Host evaluation compares float and int8, except for a user's own int8 model, which has no float."""
+    if wildcards.model.startswith("byom-"):
+        return []
+    return float_model(wildcards)
+
+
+def codegen_dir(wildcards):
+    target = tpconfig.codegen_target(CFG, wildcards.board)
+    return f"results/{wildcards.data}/{wildcards.task}/{wildcards.model}/codegen/{target}"
+
+
+# One job at a time per physical board: each flash/measure job takes one unit of its board's resource, and
+# profiles/default/config.yaml limits every board resource to 1.
+BOARD_LOCKS = {f"board_{b}": (lambda wc, b=b: int(wc.board == b)) for b in profiles.BOARDS}
+
+
+def port(wildcards):
+    return CFG["runner"]["port"] or ""
+
+
+def run_dir(task, board):
+    return f"results/{DATA}/{task}/{MODEL}/{board}"
+
+
+def all_targets():
+    targets = []
+    for task in TASKS:
+        targets.append(f"results/{DATA}/{task}/{MODEL}/accuracy_host.json")
+        for board in BOARDS:
+            targets += [f"{run_dir(task, board)}/performance", f"{run_dir(task, board)}/accuracy"]
+    return targets

@@ -1,0 +1,76 @@
+# Download (real URLs, or file:// archives of the synthetic generator), safe extraction, reference features,
+# calibration set and the MLPerf evaluation files.
+
+
+rule synth_dataset:
+    input:
+        code=lib("datasets"),
+    output:
+        manifest="resources/synth/{task}/manifest.yaml",
+    log:
+        "logs/synth_dataset/{task}.log",
+    params:
+        seed=CFG["seed"],
+        out=subpath(output.manifest, parent=True),
+    conda:
+        "../../envs/datasets.yaml"
+    shell:
+        "tinyperf dataset synth {wildcards.task} -o {params.out} --seed {params.seed} > {log} 2>&1"
+
+
+rule download:
+    input:
+        manifest=manifest,
+        code=lib("datasets"),
+    output:
+        # The archives sit beside this record, undeclared, so that Snakemake never deletes a partial
+        # download before a retry: the downloader resumes it.
+        record="resources/downloads/{data}/{task}/verified.json",
+    log:
+        "logs/download/{data}/{task}.log",
+    params:
+        out=subpath(output.record, parent=True),
+    retries: 2
+    conda:
+        "../../envs/datasets.yaml"
+    shell:
+        "tinyperf dataset download --manifest {input.manifest} -o {params.out} --record {output.record} "
+        "> {log} 2>&1"
+
+
+rule extract:
+    input:
+        manifest=manifest,
+        record="resources/downloads/{data}/{task}/verified.json",
+        code=lib("datasets"),
+    output:
+        raw=directory("resources/raw/{data}/{task}"),
+    log:
+        "logs/extract/{data}/{task}.log",
+    params:
+        downloads=subpath(input.record, parent=True),
+    conda:
+        "../../envs/datasets.yaml"
+    shell:
+        "tinyperf dataset extract --manifest {input.manifest} --downloads {params.downloads} -o {output.raw} "
+        "> {log} 2>&1"
+
+
+rule prepare:
+    input:
+        raw="resources/raw/{data}/{task}",
+        profile=task_profile,
+        code=lib("datasets", "codec"),
+    output:
+        data=directory("results/{data}/{task}/data"),
+    log:
+        "logs/prepare/{data}/{task}.log",
+    params:
+        eval_limit=f"--eval-limit {CFG['eval_limit']}" if CFG["eval_limit"] else "",
+        seed=CFG["seed"],
+    threads: 2
+    conda:
+        "../../envs/tensorflow.yaml"
+    shell:
+        "tinyperf dataset prepare {wildcards.task} --raw {input.raw} -o {output.data} {params.eval_limit} "
+        "--seed {params.seed} > {log} 2>&1"

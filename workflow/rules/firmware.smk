@@ -1,0 +1,42 @@
+# Firmware for a board: the generated model, the MLPerf DUT protocol and the board layer, with a memory
+# report against the board's limits (the build fails with the numbers when the model does not fit).
+
+
+rule firmware:
+    input:
+        src=codegen_dir,
+        dut=glob.glob("firmware/dut/*"),
+        board_src=lambda wc: glob.glob(f"firmware/boards/{wc.board}/*"),
+        profile=board_profile,
+        task_profile=task_profile,
+        code=lib("firmware"),
+    output:
+        fw=directory("results/{data}/{task}/{model}/{board}/firmware"),
+    log:
+        "logs/firmware/{data}/{task}/{model}/{board}.log",
+    conda:
+        "../../envs/firmware.yaml"
+    shell:
+        "tinyperf build --board {wildcards.board} --model {input.src} --task {wildcards.task} -o {output.fw} "
+        "> {log} 2>&1"
+
+
+rule flash:
+    input:
+        fw="results/{data}/{task}/{model}/{board}/firmware",
+        profile=board_profile,
+        code=lib("flash"),
+    output:
+        record="results/{data}/{task}/{model}/{board}/flash.json",
+    log:
+        "logs/flash/{data}/{task}/{model}/{board}.log",
+    params:
+        port=lambda wc: f"--port {CFG['runner']['port']}" if CFG["runner"]["port"] else "",
+    resources:
+        **BOARD_LOCKS,
+    localrule: True
+    conda:
+        "../../envs/runner.yaml"
+    shell:
+        "tinyperf flash --board {wildcards.board} --firmware {input.fw} {params.port} -o {output.record} "
+        "> {log} 2>&1"
