@@ -1,0 +1,51 @@
+"""Run snakemake as a user would, in a throw-away working directory that links the repository's sources."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# What a working directory needs from the repository; results/, resources/ and logs/ stay local to it.
+SOURCES = ("Snakefile", "workflow", "config", "datasets", "firmware", "profiles", "envs")
+
+
+def make_workdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    for name in SOURCES:
+        link = path / name
+        if not link.exists():
+            link.symlink_to(REPO_ROOT / name)
+    return path
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 3600) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+def planned_jobs(workdir: Path, *args: str) -> Counter:
+    """Rule -> number of jobs a dry run plans (empty when nothing would run)."""
+    proc = snakemake(workdir, "-n", "--quiet", "rules", *args)
+    counts: Counter = Counter()
+    text = proc.stdout + proc.stderr
+    if "Nothing to be done" in text:
+        return counts
+    in_table = False
+    for line in text.splitlines():
+        if line.startswith("job") and "count" in line:
+            in_table = True
+            continue
+        if in_table:
+            m = re.match(r"^(\w+)\s+(\d+)\s*$", line.strip())
+            if m and m.group(1) != "total":
+                counts[m.group(1)] = int(m.group(2))
+    return counts
