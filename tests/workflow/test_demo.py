@@ -1,0 +1,124 @@
+"""The README's main job, end to end, and what a rerun does after each kind of change.
+
+One demo run (config/demo.yaml: four tasks on synthetic data, host and qemu_m4) in a throw-away working
+directory with its own copy of the workflow code, so that tests may edit that code. The change-detection
+tests then ask Snakemake what it would rerun (dry runs), which is exactly what a user sees.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.workflow.smk import REPO_ROOT, SOURCES, planned_jobs, snakemake
+
+pytestmark = pytest.mark.slow
+
+TASKS = ("ad", "kws", "vww", "ic")
+BOARDS = ("host", "qemu_m4")
+# The int8 model must clearly beat chance on the synthetic evaluation set (chance: 1/12, 1/2, 1/10, AUC 0.5).
+THRESHOLDS = {"kws": 0.6, "vww": 0.75, "ic": 0.6, "ad": 0.8}
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    wd = tmp_path_factory.mktemp("demo")
+    for name in SOURCES:
+        src = REPO_ROOT / name
+        if name == "workflow":
+            shutil.copytree(src, wd / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (wd / name).symlink_to(src)
+    started = time.monotonic()
+    snakemake(wd, "--configfile", "config/demo.yaml", timeout=3 * 3600)
+    (wd / "demo_seconds.txt").write_text(f"{time.monotonic() - started:.0f}\n")
+    return wd
+
+
+def run_dir(wd: Path, task: str, board: str) -> Path:
+    return wd / "results" / "synth" / task / "train" / board
+
+
+def host_report(wd: Path, task: str) -> dict:
+    return json.loads((wd / "results" / "synth" / task / "train" / "accuracy_host.json").read_text())
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_int8_model_beats_chance(demo: Path, task: str) -> None:
+    report = host_report(demo, task)
+    metric = report["metric"]
+    assert report["int8"][metric] >= THRESHOLDS[task], report["int8"][metric]
+    assert report["float"][metric] >= THRESHOLDS[task], report["float"][metric]
+
+
+@pytest.mark.parametrize("board", BOARDS)
+@pytest.mark.parametrize("task", TASKS)
+def test_device_predictions_equal_host_int8(demo: Path, task: str, board: str) -> None:
+    host = host_report(demo, task)["int8"]
+    device = json.loads((run_dir(demo, task, board) / "accuracy" / "results.json").read_text())
+    assert device["predictions"] == host["predictions"]
+    metric = host_report(demo, task)["metric"]
+    assert device[metric] == pytest.approx(host[metric], abs=0)
+
+
+@pytest.mark.parametrize("board", BOARDS)
+@pytest.mark.parametrize("task", TASKS)
+def test_performance_results(demo: Path, task: str, board: str) -> None:
+    out = run_dir(demo, task, board) / "performance"
+    result = json.loads((out / "results.json").read_text())
+    assert result["latency_ms"] > 0
+    assert result["compliant"] is False  # the demo's windows are shorter than MLPerf's 10 s
+    assert "Median throughput is" in (out / "results.txt").read_text()
+    assert (out / "log.txt").stat().st_size > 0
+    if board == "qemu_m4":
+        assert result["instructions_per_inference"] > 0
+
+
+def test_rerun_with_nothing_changed_runs_nothing(demo: Path) -> None:
+    assert planned_jobs(demo, "--configfile", "config/demo.yaml") == {}
+
+
+def test_quantization_change_reruns_quantization_not_training(demo: Path) -> None:
+    jobs = planned_jobs(demo, "--configfile", "config/demo.yaml", "--config", "quantization={calibration_size: 7}")
+    assert jobs["quantize"] == len(TASKS)
+    assert jobs["evaluate_host"] == len(TASKS)
+    assert jobs["codegen"] >= len(TASKS) and jobs["measure"] == 2 * len(TASKS) * len(BOARDS)
+    assert "train" not in jobs and "prepare" not in jobs and "download" not in jobs
+
+
+def test_switching_board_reuses_the_model(demo: Path) -> None:
+    jobs = planned_jobs(demo, "--configfile", "config/demo.yaml", "--config", "board=nano33ble", "task=kws")
+    assert "train" not in jobs and "quantize" not in jobs and "evaluate_host" not in jobs
+    assert jobs["firmware"] == 1
+
+
+def test_switching_task_or_board_reuses_only_its_own_artifacts(demo: Path) -> None:
+    # every (task, board) pair of the demo is complete on its own: selecting one alone runs nothing
+    for task in TASKS:
+        for board in BOARDS:
+            assert planned_jobs(demo, "--configfile", "config/demo.yaml", "--config", f"task={task}",
+                                f"board={board}") == {}
+    # and each board has its own firmware, built from the same model
+    for task in TASKS:
+        fw = {b: (run_dir(demo, task, b) / "firmware" / "firmware.elf").read_bytes() for b in BOARDS}
+        assert fw["host"] != fw["qemu_m4"]
+        assert fw["qemu_m4"][:4] == b"\x7fELF"
+
+
+def test_training_code_change_retrains(demo: Path) -> None:
+    code = demo / "workflow" / "tinyperf" / "training" / "train.py"
+    original = code.read_text()
+    try:
+        code.write_text(original + "\n# a change to the training code\n")
+        jobs = planned_jobs(demo, "--configfile", "config/demo.yaml")
+        assert jobs["train"] == len(TASKS)
+        assert jobs["quantize"] == len(TASKS)
+        assert "prepare" not in jobs and "download" not in jobs
+    finally:
+        code.write_text(original)
+    # the same content again: Snakemake's checksums see no change
+    assert planned_jobs(demo, "--configfile", "config/demo.yaml") == {}
