@@ -1,0 +1,184 @@
+"""`tinyperf build`: the DUT firmware for one board, task and generated model.
+
+Everything board-specific comes from config/boards/<board>.yaml (toolchain prefix and cflags, memory limits)
+and firmware/boards/<board>/ (its .c/.S sources, and link.ld for a bare-metal board), so a new board is a
+folder and a profile. A board folder with a link.ld is built freestanding (no C library; the DUT's own
+memcpy & co. from firmware/dut/freestanding/), one without is built as a hosted native program.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tinyperf import REPO_ROOT, profiles
+from tinyperf.errors import BuildError
+from tinyperf.firmware.elfsize import memory_use
+from tinyperf.fsutil import atomic_dir, sha256_file, write_json
+
+log = logging.getLogger(__name__)
+
+FIRMWARE_DIR = REPO_ROOT / "firmware"
+DUT_DIR = FIRMWARE_DIR / "dut"
+#: warnings are errors in our own C; generated model code gets warnings only (it is not ours to fix here)
+OWN_WARNINGS = ["-Wall", "-Wextra", "-Werror"]
+MODEL_WARNINGS = ["-Wall"]
+#: ISO C with no FMA contraction: the per-task float arithmetic must round exactly like codec.py's numpy
+COMMON_CFLAGS = ["-std=c99", "-g", "-ffp-contract=off", "-ffunction-sections", "-fdata-sections"]
+FREESTANDING_CFLAGS = ["-ffreestanding"]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    out_dir: Path
+    firmware: Path
+    memory: dict[str, Any]
+
+
+def task_defines(task: str) -> list[str]:
+    """-D flags from the task profile: which I/O handling, the model version string, the buffer size."""
+    prof = profiles.task(task)
+    dut = prof["dut"]
+    defines = [
+        f"-DTP_TASK_{task.upper()}=1",
+        f'-DTP_MODEL_VERSION="{prof["mlperf_model"]}"',
+        f"-DTP_MAX_DB_INPUT_SIZE={int(dut['max_input_bytes'])}",
+    ]
+    if "window_bytes" in dut:
+        defines.append(f"-DTP_AD_WINDOW_BYTES={int(dut['window_bytes'])}")
+    return defines
+
+
+class _Log:
+    """build.log: every command and its output, so a failed build can be read without rerunning it."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def run(self, cmd: list[str], what: str) -> str:
+        self.lines.append("$ " + shlex.join(cmd))
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        except FileNotFoundError as exc:
+            raise BuildError(f"{cmd[0]} not found: install the board's toolchain ({exc})") from exc
+        output = proc.stdout + proc.stderr
+        if output:
+            self.lines.append(output.rstrip())
+        if proc.returncode != 0:
+            tail = "\n".join(output.strip().splitlines()[-15:])
+            raise BuildError(f"{what} failed (exit {proc.returncode}):\n{tail}")
+        return output
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def _sources(board_dir: Path, model_dir: Path, freestanding: bool) -> list[tuple[Path, list[str]]]:
+    own = sorted(DUT_DIR.glob("*.c")) + sorted(board_dir.glob("*.c")) + sorted(board_dir.glob("*.S"))
+    if freestanding:
+        own += sorted((DUT_DIR / "freestanding").glob("*.c"))
+    model = sorted(model_dir.glob("*.c"))
+    if not model:
+        raise BuildError(f"{model_dir}: no .c files; expected the output of `tinyperf codegen MODEL -o DIR`")
+    if not (model_dir / "model.h").exists():
+        raise BuildError(f"{model_dir}: no model.h; expected the output of `tinyperf codegen MODEL -o DIR`")
+    return [(p, OWN_WARNINGS) for p in own] + [(p, MODEL_WARNINGS) for p in model]
+
+
+def _overflow_error(output: str, task: str, board: str, prof: dict[str, Any]) -> BuildError | None:
+    """The linker's "region `RAM' overflowed by N bytes" as the numbers a user can act on."""
+    m = re.search(r"region `(\w+)' overflowed by (\d+) bytes", output)
+    if not m:
+        return None
+    region, over = m.group(1), int(m.group(2))
+    key = "ram_bytes" if "RAM" in region.upper() else "flash_bytes"
+    limit = prof["memory"].get(key)
+    kind = "RAM" if key == "ram_bytes" else "flash"
+    if limit:
+        return BuildError(
+            f"{task} needs {math.ceil((limit + over) / 1024)} KB {kind}, {board} has {limit // 1024} KB "
+            f"(region {region} overflowed by {over} bytes)"
+        )
+    return BuildError(f"{task} does not fit {board}: region {region} overflowed by {over} bytes")
+
+
+def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | Path) -> BuildResult:
+    """Compile and link; OUT gets firmware.elf (+ .bin/.hex for bare-metal boards), memory.json, build.log."""
+    prof = profiles.board(board)
+    model_dir = Path(model_dir).resolve()
+    out_dir = Path(out_dir)
+    board_dir = FIRMWARE_DIR / "boards" / board
+    if not board_dir.is_dir():
+        raise BuildError(f"board {board!r} has no firmware/boards/{board}/ folder (board layer not written yet)")
+    if not model_dir.is_dir():
+        raise BuildError(f"{model_dir}: no such model directory")
+    linker_script = board_dir / "link.ld"
+    freestanding = linker_script.exists()
+    prefix = prof["toolchain"]["prefix"]
+    cc = prefix + "gcc"
+    if shutil.which(cc) is None:
+        raise BuildError(f"{cc} not found on PATH: install the {board} toolchain (see config/boards/{board}.yaml)")
+    arch_flags = list(prof["toolchain"]["cflags"])
+    cflags = arch_flags + COMMON_CFLAGS + (FREESTANDING_CFLAGS if freestanding else []) + task_defines(task)
+    includes = [f"-I{DUT_DIR}", f"-I{board_dir}", f"-I{model_dir}"]
+    blog = _Log()
+
+    with atomic_dir(out_dir) as tmp:
+        objs = []
+        for i, (src, warnings) in enumerate(_sources(board_dir, model_dir, freestanding)):
+            obj = tmp / "obj" / f"{i:03d}_{src.stem}.o"
+            obj.parent.mkdir(exist_ok=True)
+            blog.run([cc, *cflags, *warnings, *includes, "-c", str(src), "-o", str(obj)], f"compiling {src.name}")
+            objs.append(str(obj))
+        elf = tmp / "firmware.elf"
+        if freestanding:
+            link = [cc, *arch_flags, "-nostdlib", "-nostartfiles", "-T", str(linker_script), "-Wl,--gc-sections",
+                    f"-Wl,-Map={tmp / 'firmware.map'}", *objs, "-lgcc", "-o", str(elf)]
+        else:
+            link = [cc, *arch_flags, "-Wl,--gc-sections", *objs, "-o", str(elf)]
+        try:
+            blog.run(link, "linking")
+        except BuildError as exc:
+            err = _overflow_error(str(exc), task, board, prof)
+            if err:
+                raise err from exc
+            raise
+        if freestanding:
+            objcopy = prefix + "objcopy"
+            blog.run([objcopy, "-O", "binary", str(elf), str(tmp / "firmware.bin")], "objcopy (bin)")
+            blog.run([objcopy, "-O", "ihex", str(elf), str(tmp / "firmware.hex")], "objcopy (hex)")
+        shutil.rmtree(tmp / "obj")
+
+        memory = _memory_report(elf, board, task, prof, model_dir)
+        write_json(tmp / "memory.json", memory)
+        (tmp / "build.log").write_text(blog.text())
+        for kind in ("flash", "ram"):
+            limit, used = memory[kind]["limit_bytes"], memory[kind]["used_bytes"]
+            if limit is not None and used > limit:
+                label = "RAM" if kind == "ram" else "flash"
+                raise BuildError(
+                    f"{task} needs {math.ceil(used / 1024)} KB {label}, {board} has {limit // 1024} KB"
+                )
+    log.info("built %s for %s/%s: flash %d B, RAM %d B", out_dir / "firmware.elf", board, task,
+             memory["flash"]["used_bytes"], memory["ram"]["used_bytes"])
+    return BuildResult(out_dir, out_dir / "firmware.elf", memory)
+
+
+def _memory_report(elf: Path, board: str, task: str, prof: dict[str, Any], model_dir: Path) -> dict[str, Any]:
+    use = memory_use(elf)
+    mem = prof["memory"]
+    return {
+        "board": board,
+        "task": task,
+        "model_dir": str(model_dir),
+        "firmware_sha256": sha256_file(elf),
+        "flash": {"used_bytes": use.flash_bytes, "limit_bytes": mem.get("flash_bytes"), "sections": use.flash},
+        "ram": {"used_bytes": use.ram_bytes, "limit_bytes": mem.get("ram_bytes"), "sections": use.ram},
+    }

@@ -1,0 +1,26 @@
+"""`tinyperf build --board BOARD --model CODEGEN_DIR --task TASK -o OUT`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tinyperf.profiles import BOARDS, TASKS
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("build", help="build the DUT firmware for a board, task and generated model")
+    p.add_argument("--board", required=True, choices=BOARDS)
+    p.add_argument("--model", required=True, help="directory written by `tinyperf codegen` (model.h, *.c)")
+    p.add_argument("--task", required=True, choices=TASKS)
+    p.add_argument("-o", "--out", required=True, help="output directory (firmware.elf, memory.json, build.log)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tinyperf.firmware.build import build_firmware
+
+    result = build_firmware(args.board, args.model, args.task, args.out)
+    flash, ram = result.memory["flash"], result.memory["ram"]
+    print(f"{result.firmware}: flash {flash['used_bytes']} B, RAM {ram['used_bytes']} B")
+    return 0
