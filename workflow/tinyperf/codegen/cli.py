@@ -1,0 +1,27 @@
+"""`tinyperf codegen MODEL.tflite -o DIR [--name NAME] [--target ...]`."""
+
+from __future__ import annotations
+
+import argparse
+
+from tinyperf.codegen.lower import TARGETS
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("codegen", help="compile an int8 .tflite model to standalone C")
+    p.add_argument("model", help="full-int8 .tflite file")
+    p.add_argument("-o", "--output", required=True, help="directory to (re)create with the generated sources")
+    p.add_argument("--name", default="model", help="C prefix of the generated API (default: model)")
+    p.add_argument("--target", default="portable", choices=TARGETS, help="kernel variant set")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tinyperf.codegen.compiler import compile_model
+
+    meta = compile_model(args.model, args.output, name=args.name, target=args.target)
+    print(
+        f"{args.output}: {len(meta['ops'])} layers, {meta['macs']} MACs, "
+        f"{meta['weight_bytes']} weight bytes, {meta['arena_bytes']} arena bytes"
+    )
+    return 0

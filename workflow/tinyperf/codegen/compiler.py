@@ -1,0 +1,333 @@
+"""Compile a full-int8 TFLite model into standalone C: NAME.h, NAME.c, NAME.json and the kernels it uses."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinyperf.codegen import planner
+from tinyperf.codegen.lower import ALIAS_OPS, HEADERS, KERNEL_FILES, TARGETS, Const, Lowered, Lowering, c_ident
+from tinyperf.codegen.reader import Model, Tensor, read_model
+from tinyperf.errors import ModelError
+from tinyperf.fsutil import atomic_dir
+
+RUNTIME_DIR = Path(os.environ.get("TINYPERF_RUNTIME", Path(__file__).resolve().parents[3] / "firmware" / "runtime"))
+
+_CTYPE_BYTES = {"int8_t": 1, "int32_t": 4}
+
+
+def runtime_dir() -> Path:
+    if not (RUNTIME_DIR / "tp_runtime.h").exists():
+        raise ModelError(f"kernel sources not found in {RUNTIME_DIR}; set TINYPERF_RUNTIME to firmware/runtime")
+    return RUNTIME_DIR
+
+
+def _check_name(name: str) -> None:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ModelError(f"--name {name!r} is not a C identifier")
+
+
+def _float_literal(x: float) -> str:
+    s = str(np.float32(x))
+    if "." not in s and "e" not in s and "inf" not in s:
+        s += ".0"
+    return s + "f"
+
+
+def _tensor_json(t: Tensor) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": t.name, "shape": list(t.shape), "dtype": t.dtype}
+    if len(t.scales) == 1:
+        d["scale"] = t.scale
+        d["zero_point"] = t.zero_point
+    elif t.scales:
+        d["scales"] = list(t.scales)
+        d["zero_points"] = list(t.zero_points)
+    return d
+
+
+def _validate_model(model: Model, what: str) -> None:
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise ModelError(
+            f"{what}: {len(model.inputs)} inputs and {len(model.outputs)} outputs; the generated API takes exactly "
+            "one int8 input and one int8 output"
+        )
+    for role, idx in (("input", model.inputs[0]), ("output", model.outputs[0])):
+        t = model.tensors[idx]
+        if t.dtype in ("float32", "float16", "float64"):
+            raise ModelError(
+                f"{what}: float model: the model {role} '{t.name}' is {t.dtype}. Convert it full-int8 "
+                "(representative dataset, inference_input_type/inference_output_type = tf.int8)"
+            )
+        if t.dtype != "int8":
+            raise ModelError(f"{what}: model {role} '{t.name}' is {t.dtype}; only int8 input and output are supported")
+        if len(t.scales) != 1:
+            raise ModelError(f"{what}: model {role} '{t.name}' is not per-tensor quantized")
+    for op in model.operators:
+        for idx in op.inputs + op.outputs:
+            if idx < 0:
+                continue
+            t = model.tensors[idx]
+            if t.is_variable:
+                raise ModelError(f"{what}: layer {op.index} ({op.op}): variable tensor '{t.name}' is not supported")
+            if t.data is None and t.dtype in ("int16", "int4", "uint8", "int64"):
+                raise ModelError(
+                    f"{what}: layer {op.index} ({op.op}, output '{model.tensors[op.outputs[0]].name}'): "
+                    f"tensor '{t.name}' is {t.dtype}; only int8 activations are supported (int16 activations "
+                    "need the 16x8 kernels, which tinyperf does not have)"
+                )
+            if t.data is None and t.dtype == "float32" and op.op not in ("DEQUANTIZE", "QUANTIZE"):
+                raise ModelError(
+                    f"{what}: layer {op.index} ({op.op}, output '{model.tensors[op.outputs[0]].name}'): float model: "
+                    f"tensor '{t.name}' is float32; only int8 arithmetic is compiled"
+                )
+
+
+def _cc(text: str) -> str:
+    """Text safe inside a C block comment."""
+    return text.replace("*/", "* /").replace("/*", "/ *")
+
+
+def _c_array(c: Const) -> str:
+    vals = c.values.reshape(-1) if c.values.ndim != 2 or c.cname[-8:] != "_requant" else c.values
+    if c.cname.endswith("_requant"):
+        rows = [", ".join(str(int(v)) for v in row) for row in c.values]
+        body = "\n".join(f"    {{{r}}}," for r in rows)
+        return f"/* {_cc(c.comment)} */\nstatic const int32_t {c.cname}[2][{c.values.shape[1]}] = {{\n{body}\n}};\n"
+    flat = vals.reshape(-1).tolist()
+    per = 20 if c.ctype == "int8_t" else 8
+    lines = [", ".join(str(int(v)) for v in flat[i : i + per]) for i in range(0, len(flat), per)]
+    body = ",\n    ".join(lines)
+    return f"/* {_cc(c.comment)} */\nstatic const {c.ctype} {c.cname}[{len(flat)}] = {{\n    {body}\n}};\n"
+
+
+def _params_block(var: str, ctype: str, params: dict[str, Any]) -> str:
+    def fmt(v: Any) -> str:
+        if isinstance(v, list):
+            return "{" + ", ".join(fmt(x) for x in v) + "}"
+        if isinstance(v, float):
+            return _float_literal(v)
+        return str(int(v))
+
+    fields = ",\n        ".join(f".{k} = {fmt(v)}" for k, v in params.items())
+    return f"    static const {ctype} {var} = {{\n        {fields},\n    }};\n"
+
+
+def compile_model(
+    tflite_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], name: str = "model", target: str = "portable"
+) -> dict[str, Any]:
+    """Compile *tflite_path* into *out_dir* (replaced atomically). Returns what NAME.json holds."""
+    _check_name(name)
+    if target not in TARGETS:
+        raise ModelError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    path = Path(tflite_path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"cannot read {path}: {exc}") from exc
+    what = str(path)
+    model = read_model(data, what)
+    files, meta = generate(model, data, what, name, target)
+    with atomic_dir(out_dir) as tmp:
+        for fname, text in files.items():
+            (tmp / fname).write_text(text)
+        rt = runtime_dir()
+        for fname in meta["kernel_files"]:
+            shutil.copyfile(rt / fname, tmp / fname)
+    return meta
+
+
+def generate(model: Model, data: bytes, what: str, name: str, target: str) -> tuple[dict[str, str], dict[str, Any]]:
+    _validate_model(model, what)
+    lowering = Lowering(model, what)
+    lowered: list[Lowered] = [lowering.lower(op) for op in model.operators]
+
+    # ---- lifetimes --------------------------------------------------------------------------------------------
+    n_ops = len(model.operators)
+    in_idx, out_idx = model.inputs[0], model.outputs[0]
+    first: dict[int, int] = {in_idx: -1}
+    last: dict[int, int] = {}
+    for op in model.operators:
+        for t in op.outputs:
+            first.setdefault(t, op.index)
+        for t in op.inputs:
+            if t >= 0 and model.tensors[t].data is None:
+                last[t] = op.index
+    for t in list(first):
+        last.setdefault(t, first[t])
+    last[out_idx] = n_ops
+    if out_idx not in first:
+        raise ModelError(f"{what}: the model output '{model.tensors[out_idx].name}' is never computed")
+    for op in model.operators:
+        for t in op.inputs:
+            if t >= 0 and model.tensors[t].data is None and t not in first:
+                raise ModelError(
+                    f"{what}: layer {op.index} ({op.op}) reads tensor '{model.tensors[t].name}', which nothing computes"
+                )
+    sizes = {t: model.tensors[t].nbytes for t in first}
+    merges: list[tuple[int, int, int, bool]] = []
+    const_alias: dict[int, int] = {}
+    for op, low in zip(model.operators, lowered, strict=True):
+        src = op.inputs[0] if op.inputs else -1
+        if op.op in ALIAS_OPS:
+            if model.tensors[src].data is not None:
+                const_alias[op.outputs[0]] = src  # reshape of a constant: copied from flash
+            else:
+                merges.append((op.index, src, op.outputs[0], True))
+        elif low.in_place and src >= 0 and model.tensors[src].data is None:
+            if sizes.get(src) == sizes.get(op.outputs[0]):
+                merges.append((op.index, src, op.outputs[0], False))
+    offsets, arena, groups = planner.plan(sizes, first, last, merges)
+
+    # ---- C ------------------------------------------------------------------------------------------------------
+    upper = name.upper()
+    kernels: list[str] = []
+    for low in lowered:
+        if low.kernel:
+            files = KERNEL_FILES[low.kernel]
+            f = files.get(target, files["portable"])
+            if f not in kernels:
+                kernels.append(f)
+    const_defs: list[str] = []
+    layer_defs: list[str] = []
+    calls: list[str] = []
+    ops_json: list[dict[str, Any]] = []
+    total_weights = 0
+    total_macs = 0
+
+    def tptr(t: int) -> str:
+        return f"(arena + {offsets[t]})"
+
+    for op, low in zip(model.operators, lowered, strict=True):
+        out_t = model.tensors[op.outputs[0]]
+        fname = f"l{op.index:03d}_{c_ident(out_t.name)}"
+        weight_bytes = sum(c.values.size * _CTYPE_BYTES[c.ctype] for c in low.consts if c.is_weight)
+        const_bytes = sum(c.values.size * _CTYPE_BYTES[c.ctype] for c in low.consts)
+        total_weights += weight_bytes
+        total_macs += low.macs
+        live = sum(g.size for g in groups if g.start <= op.index <= g.end)
+        ins_json = [_tensor_json(model.tensors[t]) for t in op.inputs if t >= 0 and model.tensors[t].data is None]
+        ops_json.append(
+            {
+                "index": op.index,
+                "op": op.op,
+                "name": out_t.name,
+                "function": fname,
+                "inputs": ins_json,
+                "outputs": [_tensor_json(out_t)],
+                "macs": low.macs,
+                "weight_bytes": weight_bytes,
+                "const_bytes": const_bytes,
+                "arena_bytes": live,
+                "kernel": KERNEL_FILES[low.kernel].get(target, KERNEL_FILES[low.kernel]["portable"])
+                if low.kernel
+                else None,
+                **low.info,
+            }
+        )
+        header = (
+            f"/* layer {op.index}: {op.op} -> '{_cc(out_t.name)}' {out_t.shape}"
+            + (f", {low.macs} MACs" if low.macs else "")
+            + " */\n"
+        )
+        if low.kernel is None:
+            if op.outputs[0] in const_alias:
+                src = const_alias[op.outputs[0]]
+                cname = f"l{op.index:03d}_const"
+                const_defs.append(
+                    _c_array(Const(cname, "int8_t", model.tensors[src].data.reshape(-1), "reshaped constant", True))
+                )
+                layer_defs.append(
+                    header + f"static void {fname}(void)\n{{\n    memcpy({tptr(op.outputs[0])}, {cname}, "
+                    f"sizeof {cname});\n}}\n"
+                )
+                calls.append(f"    {fname}();")
+            else:
+                calls.append(f"    /* layer {op.index}: {op.op} '{_cc(out_t.name)}' aliases its input (no code) */")
+            continue
+        for c in low.consts:
+            const_defs.append(_c_array(c))
+        fmt: dict[str, str] = {"p": "p", "O0": tptr(op.outputs[0])}
+        for k, t in enumerate(op.inputs):
+            if t >= 0 and model.tensors[t].data is None:
+                fmt[f"I{k}"] = tptr(t)
+        for c in low.consts:
+            fmt["C_" + c.cname.split("_", 1)[1]] = c.cname
+        body = _params_block("p", low.params_type, low.params) + "    " + low.call.format_map(fmt) + "\n"
+        layer_defs.append(header + f"static void {fname}(void)\n{{\n{body}}}\n")
+        calls.append(f"    {fname}();")
+
+    inp, outp = model.tensors[in_idx], model.tensors[out_idx]
+    digest = hashlib.sha256(data).hexdigest()
+    guard = f"{upper}_H"
+    h = f"""/* Generated by tinyperf codegen from {_cc(Path(what).name)} (sha256 {digest[:16]}...). Do not edit. */
+#ifndef {guard}
+#define {guard}
+
+#include <stdint.h>
+
+#define {upper}_INPUT_SIZE {inp.size}
+#define {upper}_OUTPUT_SIZE {outp.size}
+#define {upper}_ARENA_SIZE {arena}
+#define {upper}_INPUT_SCALE {_float_literal(inp.scale)}
+#define {upper}_INPUT_ZERO_POINT {inp.zero_point}
+#define {upper}_OUTPUT_SCALE {_float_literal(outp.scale)}
+#define {upper}_OUTPUT_ZERO_POINT {outp.zero_point}
+
+/* Runs the model on {upper}_INPUT_SIZE int8 values; writes {upper}_OUTPUT_SIZE int8 values. Returns 0. */
+int {name}_invoke(const int8_t *input, int8_t *output);
+
+#endif /* {guard} */
+"""
+    plan_lines = "\n".join(
+        f" *   [{g.offset:7d}, {g.offset + g.size:7d}) ops {max(g.start, 0)}..{min(g.end, n_ops - 1)}: "
+        + ", ".join(f"'{_cc(model.tensors[t].name[:40])}'" for t in g.tensors[:3])
+        + (" ..." if len(g.tensors) > 3 else "")
+        for g in sorted(groups, key=lambda g: g.offset)
+    )
+    c = f"""/* Generated by tinyperf codegen from {_cc(Path(what).name)} (sha256 {digest[:16]}...), target {target}.
+ * {len(model.operators)} layers, {total_macs} MACs, {total_weights} weight bytes, {arena} arena bytes. Do not edit. */
+#include <stdint.h>
+#include <string.h>
+
+#include "{name}.h"
+#include "tp_runtime.h"
+
+/* Activation arena: tensors placed by lifetime (greedy by size; RESHAPE aliases, elementwise ops in place).
+{plan_lines}
+ */
+static int8_t arena[{max(arena, 16)}] __attribute__((aligned(16)));
+
+/* ---- constants (flash) ---- */
+{chr(10).join(const_defs)}
+/* ---- layers ---- */
+{chr(10).join(layer_defs)}
+int {name}_invoke(const int8_t *input, int8_t *output)
+{{
+    memcpy({tptr(in_idx)}, input, {upper}_INPUT_SIZE);
+{chr(10).join(calls)}
+    memcpy(output, {tptr(out_idx)}, {upper}_OUTPUT_SIZE);
+    return 0;
+}}
+"""
+    meta: dict[str, Any] = {
+        "name": name,
+        "target": target,
+        "source": Path(what).name,
+        "source_sha256": digest,
+        "input": {"shape": list(inp.shape), "dtype": "int8", "scale": inp.scale, "zero_point": inp.zero_point},
+        "output": {"shape": list(outp.shape), "dtype": "int8", "scale": outp.scale, "zero_point": outp.zero_point},
+        "arena_bytes": arena,
+        "weight_bytes": total_weights,
+        "macs": total_macs,
+        "kernel_files": sorted(kernels) + list(HEADERS),
+        "ops": ops_json,
+    }
+    files = {f"{name}.h": h, f"{name}.c": c, f"{name}.json": json.dumps(meta, indent=2) + "\n"}
+    return files, meta
