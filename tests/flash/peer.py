@@ -11,6 +11,7 @@ import select
 import threading
 import time
 import tty
+from collections.abc import Callable
 
 
 class PeerClosed(Exception):
@@ -33,6 +34,13 @@ class PtyPeer(threading.Thread):
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def wait(self, predicate: Callable[[], bool], timeout: float = 3.0) -> bool:
+        """Let the peer catch up with what the client sent last (the client may close the port first)."""
+        deadline = time.monotonic() + timeout
+        while not predicate() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return predicate()
 
     def stop(self) -> None:
         self._stop_event.set()

@@ -19,11 +19,11 @@ def test_image_lands_at_0x10000_and_is_verified(firmware, tmp_path):
     out = tmp_path / "flash.json"
     with SambaSim() as sim:
         record = flash("nano33ble", fw, sim.port, out, timeout=0.5)
+        assert sim.wait(lambda: sim.reset_requested)
     assert sim.errors == []
     assert sim.app(len(data)) == data
     assert sim.flash[: len(BOOTLOADER)] == BOOTLOADER  # the bootloader is never touched
     assert set(sim.flash[APP_BASE + len(data) :]) == {0xFF}
-    assert sim.reset_requested
     assert [c[0] for c in sim.commands[:4]] == ["N", "V", "I", "X"]
     assert record["method"] == "samba" and record["address"] == "0x00010000"
     assert record["bytes_written"] == 4 * 4096 and record["verified"] is True

@@ -25,7 +25,8 @@ def test_image_is_assembled_frame_by_frame(firmware, tmp_path):
     fw, data = firmware
     with SvlSim() as sim:
         record = flash("sparkfun_edge", fw, sim.port, tmp_path / "r.json", timeout=0.5)
-    assert sim.errors == [] and sim.done
+        assert sim.wait(lambda: sim.done)
+    assert sim.errors == []
     assert bytes(sim.image[: len(data)]) == data and set(sim.image[len(data) :]) <= {0xFF}
     assert record["method"] == "svl" and record["address"] == "0x00010000"
     assert record["details"]["frames"] == 7 and record["details"]["loader_version"] == 6
