@@ -55,6 +55,7 @@ TOOLS: dict[str, str] = {
     "(image_gen_linux / image_gen_gnu from the Himax 'himax_tflm' or 'bsp_tflu' repository, with its sign_tool "
     "and key files beside it). Install the SDK, then set its path in config/boards/himax.yaml "
     "(toolchain.image_tool: /path/to/image_gen_linux) or in the environment variable TINYPERF_HIMAX_IMAGE_TOOL",
+    "xmodem": "the XMODEM sender is not installed: pip install xmodem (PyPI, pure Python)",
     "esptool": "esptool is not installed: pip install esptool (PyPI, pure Python)",
     "esp_idf": "an ESP32 application image needs the xtensa-esp32-elf toolchain of ESP-IDF (install.sh esp32; "
     ". export.sh), which no Debian or PyPI package provides; build firmware.bin elsewhere and pass it with "
