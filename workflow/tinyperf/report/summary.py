@@ -190,3 +190,36 @@ def write(df: pd.DataFrame, out: str | Path) -> None:
 
 def read(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path).convert_dtypes()
+
+
+#: Columns of the readable table in the report (the CSV keeps them all).
+HTML_COLUMNS = [
+    "task", "board", "model_source", "division", "latency_ms", "latency_kind", "throughput_inf_s",
+    "instructions_per_inference", "metric", "float_value", "int8_value", "device_value", "quality_target",
+    "meets_target", "eval_files", "compliant", "macs", "weight_bytes", "arena_bytes", "flash_used_bytes",
+    "flash_limit_bytes", "ram_used_bytes", "ram_limit_bytes",
+]
+
+HTML_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>tinyperf summary</title>
+<style>
+body {{ font-family: sans-serif; font-size: 13px; margin: 1em; }}
+table {{ border-collapse: collapse; }}
+th, td {{ border: 1px solid #bbb; padding: 3px 6px; text-align: right; }}
+th {{ background: #eef; }}
+td:nth-child(-n+4) {{ text-align: left; }}
+</style></head><body>
+<p>Latency: <b>measured</b> on the device, or <b>estimated</b> (qemu_m4 virtual time; instruction counts at a
+board's clock). Accuracy as a fraction (top-1) or ROC AUC. Git commit {commit}, configuration {config}.</p>
+{table}
+</body></html>
+"""
+
+
+def write_html(df: pd.DataFrame, out: str | Path) -> None:
+    """The summary as a self-contained HTML table (the Snakemake report shows HTML, not CSV)."""
+    cols = [c for c in HTML_COLUMNS if c in df.columns]
+    table = df[cols].to_html(index=False, na_rep="", float_format=lambda x: f"{x:.4g}", border=0)
+    commit = str(df["git_commit"].iloc[0]) if len(df) else "-"
+    config = str(df["config_hash"].iloc[0]) if len(df) else "-"
+    fsutil.write_text(out, HTML_PAGE.format(commit=commit, config=config, table=table))

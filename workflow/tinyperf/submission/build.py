@@ -1,0 +1,138 @@
+"""The MLPerf Tiny submission tree of a run (mlperf_tiny.md §6).
+
+    <division>/<submitter>/systems/<system>.json
+    <division>/<submitter>/code/README.md
+    <division>/<submitter>/results/<system>/<benchmark>/{performance,accuracy}/{log.txt,results.txt,results.json}
+
+The division is closed for the ``reference`` model source (official fp32 weights, PTQ with the official
+calibration set) and open otherwise. One system per board; its description comes from the board profile and
+the toolchain. The runner's files are copied as they are: the tree says what the device said.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import re
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from tinyperf import __version__, fsutil, profiles
+from tinyperf.errors import TinyperfError
+from tinyperf.report import provenance
+from tinyperf.report.collect import Run, dig, load_run
+from tinyperf.report.summary import division as division_of
+from tinyperf.submission import check as checker
+
+log = logging.getLogger(__name__)
+
+#: Boards one cannot buy as they are run here: their results are research, development or internal.
+RDI_BOARDS = ("host", "qemu_m4")
+HARDWARE_NOTES = {
+    "host": "The DUT firmware built natively and run as a process behind a pseudo-terminal; latency from the "
+            "host's monotonic clock. Not an embedded system.",
+    "qemu_m4": "Cortex-M4F firmware emulated by qemu-system-arm -M mps2-an386 -icount shift=0: latency is "
+               "virtual time (one instruction per nanosecond), an estimate, not a measurement on silicon.",
+}
+QUANTIZATION = {
+    "ptq": "Post-training full-int8 quantization (TFLite converter, representative calibration set)",
+    "qat": "Quantization-aware training (tensorflow-model-optimization), then full-int8 conversion",
+    "imported": "Full-int8 model supplied by the user",
+}
+
+
+def system_id(board: str) -> str:
+    return f"{board}_tinyperf"
+
+
+def soc_name(prof: dict[str, Any]) -> str:
+    """The chip named in a board description ``Board (SoC, core clock)``, else the board itself."""
+    m = re.search(r"\(([^,)]+)", prof.get("description", ""))
+    if prof["name"] == "host":
+        return platform.processor() or platform.machine() or "host CPU"
+    return m.group(1).strip() if m else prof["name"]
+
+
+def system_description(run: Run, submitter: str, division: str, git_commit: str) -> dict[str, Any]:
+    prof = profiles.board(run.board)
+    clock = prof.get("clock_hz")
+    flash, ram = dig(prof, "memory.flash_bytes"), dig(prof, "memory.ram_bytes")
+    compiler = provenance.compiler_version(run.board) or f"{prof['toolchain']['prefix']}gcc (not found here)"
+    method = dig(run.quantize, "method") or "ptq"
+    return {
+        "Submitter": submitter,
+        "Division": division,
+        "Status": "rdi" if run.board in RDI_BOARDS else "available",
+        "Board Name": prof["description"],
+        "SoC Name": soc_name(prof),
+        "Processor(s) Name": prof["cpu"] if run.board != "host" else f"{platform.machine()} host CPU",
+        "Processor(s) Frequencies": f"{clock / 1e6:g} MHz" if clock else "host clock",
+        "Processor memory type and capacity": (f"{flash // 1024} KB flash, {ram // 1024} KB RAM"
+                                               if flash and ram else "host memory"),
+        "Accelerator": "None",
+        "Accelerator(s) Frequencies": "N/A",
+        "Accelerator memory type and capacity": "N/A",
+        "Inference Framework": f"tinyperf {__version__} generated C (int8 kernels, static arena, no interpreter)",
+        "Software Libraries": "none (C99 runtime of tinyperf)" if run.board != "host" else "libc",
+        "Operating System": ("bare metal" if run.board != "host"
+                             else f"{platform.system()} {platform.release()} (hosted process)"),
+        "Quantization Method": QUANTIZATION.get(method, method),
+        "General Compiler(s)": compiler,
+        "Compiler Flags": " ".join(prof["toolchain"].get("cflags", [])),
+        "Hardware Notes": HARDWARE_NOTES.get(run.board, f"{prof['description']}; serial at the task's baud"),
+        "Software Notes": f"tinyperf commit {git_commit}; model source {run.model}; data {run.data}",
+    }
+
+
+CODE_README = """# Code
+
+The results in this tree were produced by tinyperf {version} at commit {commit}: the MLPerf Tiny benchmark
+lifecycle as one Snakemake workflow (dataset, training, int8 quantization, C code generation, firmware,
+flashing, measurement over serial with the MLPerf Tiny DUT protocol).
+
+Reproduce with `snakemake --cores all --configfile <config>` in that commit (configuration hash
+{config_hash}); the firmware and generated model sources are under results/ of that run.
+"""
+
+
+def build(run_dirs: Iterable[str | Path], out_dir: str | Path, submitter: str = "tinyperf",
+          config_hash: str = "-", git_commit: str | None = None) -> list[checker.Issue]:
+    """Write the tree into *out_dir* (replacing it) and check it; returns the checker's issues."""
+    commit = git_commit or provenance.git_commit()
+    runs = [load_run(d) for d in run_dirs]
+    out_dir = Path(out_dir)
+    written = 0
+    with fsutil.atomic_dir(out_dir) as tmp:
+        for run in runs:
+            division = division_of(run.model)
+            missing = [m for m in ("performance", "accuracy") if not (run.run_dir / m / "results.txt").is_file()]
+            if missing:
+                log.warning("%s: no %s run on the device; left out of the submission", run.run_dir,
+                            " or ".join(missing))
+                continue
+            sub = tmp / division / submitter
+            sid = system_id(run.board)
+            desc = sub / "systems" / f"{sid}.json"
+            if not desc.exists():
+                fsutil.write_json(desc, system_description(run, submitter, division, commit))
+            for mode in ("performance", "accuracy"):
+                dest = sub / "results" / sid / run.task / mode
+                dest.mkdir(parents=True, exist_ok=True)
+                for name in checker.MLC_FILES:
+                    src = run.run_dir / mode / name
+                    if src.is_file():
+                        shutil.copyfile(src, dest / name)  # a copy, never a link: the checker refuses links
+            readme = sub / "code" / "README.md"
+            if not readme.exists():
+                fsutil.write_text(readme, CODE_README.format(version=__version__, commit=commit,
+                                                             config_hash=config_hash))
+            written += 1
+        if not written:
+            raise TinyperfError("no run has both a performance and an accuracy result on a device: nothing "
+                                "to submit (run the measure step first)")
+        issues, _ = checker.check(tmp)
+    for issue in issues:
+        (log.error if issue.severity == "error" else log.warning)("%s", issue)
+    return issues
