@@ -84,38 +84,56 @@ def write_task(root: Path, data: str, task: str, model: str, seed: int = 0, skil
             "ops": [{"op": "CONV_2D", "macs": 2_000_000}, {"op": "FULLY_CONNECTED", "macs": 660_000}]})
 
 
+def _runner_text(lines: list[str]) -> str:
+    # as `tinyperf run` writes results.txt: each line stamped and prefixed like the MLPerf runners'
+    return "".join(f"0000.100000 ulp-mlperf: {line}\n" for line in lines)
+
+
 def _perf_files(out: Path, task: str, board: str, latency_s: float, instructions: int | None) -> None:
+    from tinyperf.runner.performance import performance_lines
+
     iterations = 20
     windows = []
-    lines = []
     for w in range(5):
         runtime = iterations * latency_s * (1 + 0.01 * w)
-        thr = iterations / runtime
-        windows.append({"file": f"{task}_{w:04d}.bin", "iterations": iterations, "warmups": 2,
-                        "elapsed_us": round(runtime * 1e6), "runtime_s": runtime, "throughput": thr})
-        lines += [f"Performance results for window {w + 1}", f"    # Inferences : {iterations}",
-                  f"    Runtime: {runtime:.6f} sec.", f"    Throughput: {thr:.4f} inf./sec.",
-                  "    Runtime requirements have NOT been met (window shorter than 10 s)."]
+        win = {"window": w + 1, "file": f"{task}_{w:04d}.bin", "iterations": iterations, "warmup": 2,
+               "start_us": 1000, "end_us": 1000 + round(runtime * 1e6), "elapsed_us": round(runtime * 1e6),
+               "runtime_s": runtime, "throughput": iterations / runtime, "meets_minimum": True, "results": [0.5]}
+        if instructions is not None:
+            win["instructions_per_inference"] = instructions
+        windows.append(win)
     median = statistics.median(w["throughput"] for w in windows)
-    lines.append(f"0000.100000 ulp-mlperf: Median throughput is {median:10.3f} inf./sec.")
-    result: dict[str, Any] = {"task": task, "board": board, "mode": "performance", "windows": windows,
-                              "median_throughput": median, "latency_ms": 1000.0 / median, "compliant": False}
+    result: dict[str, Any] = {
+        "board": board, "task": task, "mode": "performance", "windows": windows,
+        "throughput_per_window": [w["throughput"] for w in windows], "median_throughput": median,
+        "latency_ms": 1000.0 / median, "min_window_s": 0.05, "compliant": False,
+        "noncompliance": ["window(s) [1, 2, 3, 4, 5] ran under 10 s"]}
     if instructions is not None:
         result["instructions_per_inference"] = instructions
     fsutil.write_json(out / "results.json", result)
-    fsutil.write_text(out / "results.txt", "\n".join(lines) + "\n")
+    fsutil.write_text(out / "results.txt", _runner_text(performance_lines(result)))
     fsutil.write_text(out / "log.txt", "0000.000001 sequencer: m-ready\n0000.000010 dut: m-lap-us-1000\n")
 
 
 def _accuracy_files(out: Path, task: str, host: dict[str, Any]) -> None:
-    metric = host["metric"]
+    from tinyperf.runner.accuracy import accuracy_lines
+
     block = host["int8"]
-    value = block[metric]
-    fsutil.write_json(out / "results.json", {
-        "task": task, "mode": "accuracy", "metric": metric, metric: value, "files": host["files"],
-        "complete": host["complete"], "labels": block["labels"], "predictions": block["predictions"]})
-    shown = f"Top-1: {100 * value:.1f}%" if metric == "top1" else f"AUC: {value:.3f}"
-    fsutil.write_text(out / "results.txt", f"0001.000000 ulp-mlperf: {shown}\n")
+    records = []
+    for name, label in block["labels"].items():
+        rec: dict[str, Any] = {"file": name, "label": label}
+        rec["score" if task == "ad" else "prediction"] = block["predictions"][name]
+        records.append(rec)
+    result: dict[str, Any] = {"board": "x", "task": task, "mode": "accuracy", "files": len(records),
+                              "files_total": len(records)}
+    if task == "ad":
+        result["auc"] = block["auc"]
+    else:
+        result["accuracy"] = block["top1"]
+        result["top1_percent"] = 100.0 * block["top1"]
+    result.update({"compliant": True, "noncompliance": [], "predictions": records, "wall_s": 1.0})
+    fsutil.write_json(out / "results.json", result)
+    fsutil.write_text(out / "results.txt", _runner_text(accuracy_lines(result)))
     fsutil.write_text(out / "log.txt", "0000.000001 sequencer: m-ready\n")
 
 

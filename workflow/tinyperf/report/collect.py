@@ -82,14 +82,33 @@ class Run:
         return str(dig(self.host, "metric") or dig(self.accuracy, "metric")
                    or profiles.task(self.task)["evaluation"]["metric"])
 
+    def device_value(self) -> float | None:
+        """The device's top-1 (fraction) or AUC, from the runner's accuracy results.json."""
+        if self.metric == "auc":
+            value = dig(self.accuracy, "auc")
+        else:
+            value = dig(self.accuracy, "top1", "accuracy")
+            if value is None and dig(self.accuracy, "top1_percent") is not None:
+                value = float(self.accuracy["top1_percent"]) / 100.0  # type: ignore[index]
+        return None if value is None else float(value)
+
     def labels(self) -> dict[str, int]:
         """Ground truth per evaluation file: the device run's if it kept them, else the host evaluation's."""
+        records = dig(self.accuracy, "predictions")
+        if isinstance(records, list) and records and "label" in records[0]:
+            return {str(r["file"]): int(r["label"]) for r in records}
         found = dig(self.accuracy, "labels") or dig(self.host, "int8.labels") or dig(self.host, "float.labels")
         return {str(k): int(v) for k, v in (found or {}).items()}
 
     def predictions(self, stage: str) -> dict[str, float]:
-        """Per-file class index (classifiers) or anomaly score (ad) of ``float``, ``int8`` or ``device``."""
+        """Per-file class index (classifiers) or anomaly score (ad) of ``float``, ``int8`` or ``device``.
+
+        The host evaluation writes ``{file: value}``; the runner a list of ``{file, label, prediction|score}``.
+        """
         found = dig(self.accuracy, "predictions") if stage == "device" else dig(self.host, f"{stage}.predictions")
+        if isinstance(found, list):
+            key = "score" if self.task == "ad" else "prediction"
+            return {str(r["file"]): float(r[key]) for r in found if r.get(key) is not None}
         return {str(k): float(v) for k, v in (found or {}).items()}
 
 

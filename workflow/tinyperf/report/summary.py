@@ -89,11 +89,12 @@ def row(run: Run, git_commit: str, config_hash: str) -> dict[str, Any]:
     lat = latency(run)
     metric = run.metric
     target = float(dig(run.host, "quality_target") or task_prof["evaluation"]["quality_target"])
-    device_value = dig(run.accuracy, metric)
+    device_value = run.device_value()
     official = int(dig(run.host, "official_files") or task_prof["evaluation"]["files"])
     eval_files = dig(run.accuracy, "files")
     if eval_files is None and dig(run.accuracy, "predictions") is not None:
         eval_files = len(run.accuracy["predictions"])  # type: ignore[index]
+    # The runner's own "compliant" only says whether every file it was given ran; the official count decides.
     eval_complete = dig(run.accuracy, "complete")
     if eval_complete is None and eval_files is not None:
         eval_complete = int(eval_files) >= official
