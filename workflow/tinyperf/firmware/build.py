@@ -8,18 +8,21 @@ memcpy & co. from firmware/dut/freestanding/), one without is built as a hosted 
 
 from __future__ import annotations
 
+import glob
 import logging
 import math
+import os
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tinyperf import REPO_ROOT, profiles
-from tinyperf.errors import BuildError
+from tinyperf.errors import BuildError, HardwareMissing
 from tinyperf.firmware.elfsize import memory_use
 from tinyperf.fsutil import atomic_dir, sha256_file, write_json
 
@@ -53,7 +56,51 @@ def task_defines(task: str) -> list[str]:
     ]
     if "window_bytes" in dut:
         defines.append(f"-DTP_AD_WINDOW_BYTES={int(dut['window_bytes'])}")
+    if dut.get("baud"):
+        defines.append(f"-DTP_UART_BAUD={int(dut['baud'])}")
     return defines
+
+
+def board_defines(prof: dict[str, Any]) -> list[str]:
+    """-D flags from the board profile: the core clock, for cycle-counter timestamps."""
+    return [f"-DTP_BOARD_CLOCK_HZ={int(prof['clock_hz'])}u"] if prof.get("clock_hz") else []
+
+
+#: memory: keys of the board profile handed to link.ld as symbols (usable in its MEMORY command)
+_MEMORY_SYMBOLS = {"flash_origin": "TP_FLASH_ORIGIN", "flash_bytes": "TP_FLASH_LENGTH",
+                   "ram_origin": "TP_RAM_ORIGIN", "ram_bytes": "TP_RAM_LENGTH"}
+
+
+def memory_defsyms(prof: dict[str, Any]) -> list[str]:
+    """--defsym for each memory key the profile sets, so the memory map is written once, in the profile."""
+    mem = prof.get("memory", {})
+    return [f"-Wl,--defsym={sym}={int(mem[key]):#x}" for key, sym in _MEMORY_SYMBOLS.items()
+            if mem.get(key) is not None]
+
+
+def find_compiler(board: str, prof: dict[str, Any]) -> str:
+    """The board's gcc: on PATH, else in the profile's toolchain.search globs (environment variables expanded,
+    e.g. an ESP-IDF install under $IDF_TOOLS_PATH). Absent: the profile's install hint, as HardwareMissing."""
+    tc = prof["toolchain"]
+    cc = tc["prefix"] + "gcc"
+    found = shutil.which(cc)
+    if found:
+        return cc
+    for pattern in tc.get("search", []):
+        expanded = os.path.expanduser(os.path.expandvars(pattern))
+        for directory in sorted(glob.glob(expanded), reverse=True):  # newest version first
+            candidate = Path(directory) / cc
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return str(candidate)
+    hint = tc.get("install")
+    if hint:
+        raise HardwareMissing(f"{cc} not found on PATH or in {', '.join(tc.get('search', [])) or 'PATH'}: "
+                              f"the {board} toolchain is not installed.\n{hint.strip()}")
+    raise BuildError(f"{cc} not found on PATH: install the {board} toolchain (see config/boards/{board}.yaml)")
+
+
+#: what a bare-metal build leaves next to firmware.elf unless the profile's toolchain.images says otherwise
+DEFAULT_IMAGES = {"firmware.bin": ["-O", "binary"], "firmware.hex": ["-O", "ihex"]}
 
 
 class _Log:
@@ -92,12 +139,37 @@ def _sources(board_dir: Path, model_dir: Path, freestanding: bool) -> list[tuple
     return [(p, OWN_WARNINGS) for p in own] + [(p, MODEL_WARNINGS) for p in model]
 
 
-def _overflow_error(output: str, task: str, board: str, prof: dict[str, Any]) -> BuildError | None:
-    """The linker's "region `RAM' overflowed by N bytes" as the numbers a user can act on."""
+def _map_regions(map_file: Path) -> dict[str, tuple[int, str]]:
+    """Memory regions (length, attributes) from the "Memory Configuration" table of a GNU ld map."""
+    regions: dict[str, tuple[int, str]] = {}
+    try:
+        text = map_file.read_text(errors="replace")
+    except OSError:
+        return regions
+    table = text.split("Memory Configuration", 1)[-1].split("Linker script and memory map", 1)[0]
+    for m in re.finditer(r"^(\w+)\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)\s*(\S*)", table, re.M):
+        regions[m.group(1)] = (int(m.group(3), 16), m.group(4))
+    return regions
+
+
+def _overflow_error(output: str, task: str, board: str, prof: dict[str, Any],
+                    map_file: Path | None = None) -> BuildError | None:
+    """The linker's "region `RAM' overflowed by N bytes" as the numbers a user can act on. A board with
+    several RAMs (himax: ICCM, SRAM, DCCM) is measured against the overflowing region's own length."""
     m = re.search(r"region `(\w+)' overflowed by (\d+) bytes", output)
     if not m:
         return None
     region, over = m.group(1), int(m.group(2))
+    regions = _map_regions(map_file) if map_file else {}
+    if region in regions:
+        length = regions[region][0]
+        kind = "flash" if "FLASH" in region.upper() else "RAM"
+        if region.upper() not in ("RAM", "FLASH"):
+            kind = f"{kind} ({region})"
+        return BuildError(
+            f"{task} needs {math.ceil((length + over) / 1024)} KB {kind}, {board} has {length // 1024} KB "
+            f"(region {region} overflowed by {over} bytes)"
+        )
     key = "ram_bytes" if "RAM" in region.upper() else "flash_bytes"
     limit = prof["memory"].get(key)
     kind = "RAM" if key == "ram_bytes" else "flash"
@@ -121,12 +193,12 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
         raise BuildError(f"{model_dir}: no such model directory")
     linker_script = board_dir / "link.ld"
     freestanding = linker_script.exists()
-    prefix = prof["toolchain"]["prefix"]
-    cc = prefix + "gcc"
-    if shutil.which(cc) is None:
-        raise BuildError(f"{cc} not found on PATH: install the {board} toolchain (see config/boards/{board}.yaml)")
-    arch_flags = list(prof["toolchain"]["cflags"])
-    cflags = arch_flags + COMMON_CFLAGS + (FREESTANDING_CFLAGS if freestanding else []) + task_defines(task)
+    tc = prof["toolchain"]
+    cc = find_compiler(board, prof)
+    prefix = cc[: -len("gcc")]  # objcopy & co. from the same place as the compiler
+    arch_flags = list(tc["cflags"])
+    cflags = (arch_flags + COMMON_CFLAGS + (FREESTANDING_CFLAGS if freestanding else []) + task_defines(task)
+              + board_defines(prof))
     includes = [f"-I{DUT_DIR}", f"-I{board_dir}", f"-I{model_dir}"]
     blog = _Log()
 
@@ -139,21 +211,29 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
             objs.append(str(obj))
         elf = tmp / "firmware.elf"
         if freestanding:
-            link = [cc, *arch_flags, "-nostdlib", "-nostartfiles", "-T", str(linker_script), "-Wl,--gc-sections",
-                    f"-Wl,-Map={tmp / 'firmware.map'}", *objs, "-lgcc", "-o", str(elf)]
+            # toolchain.libgcc: false for a toolchain whose libgcc is built for another core (Debian's ARC
+            # libgcc is ARC HS code): the firmware then carries what it needs, and anything else fails to link
+            libs = ["-lgcc"] if tc.get("libgcc", True) else []
+            link = [cc, *arch_flags, "-nostdlib", "-nostartfiles", *tc.get("ldflags", []), *memory_defsyms(prof),
+                    "-T", str(linker_script), "-Wl,--gc-sections", f"-Wl,-Map={tmp / 'firmware.map'}", *objs,
+                    *libs, "-o", str(elf)]
         else:
             link = [cc, *arch_flags, "-Wl,--gc-sections", *objs, "-o", str(elf)]
         try:
             blog.run(link, "linking")
         except BuildError as exc:
-            err = _overflow_error(str(exc), task, board, prof)
+            err = _overflow_error(str(exc), task, board, prof, tmp / "firmware.map")
             if err:
                 raise err from exc
             raise
         if freestanding:
             objcopy = prefix + "objcopy"
-            blog.run([objcopy, "-O", "binary", str(elf), str(tmp / "firmware.bin")], "objcopy (bin)")
-            blog.run([objcopy, "-O", "ihex", str(elf), str(tmp / "firmware.hex")], "objcopy (hex)")
+            for name, args in tc.get("images", DEFAULT_IMAGES).items():
+                blog.run([objcopy, *args, str(elf), str(tmp / name)], f"objcopy ({name})")
+            for step in tc.get("post_link", []):
+                # e.g. esptool elf2image: placeholders {python} {elf} {out}
+                cmd = [a.format(python=sys.executable, elf=elf, out=tmp) for a in step]
+                blog.run(cmd, f"post-link step {shlex.join(step[:4])}")
         shutil.rmtree(tmp / "obj")
 
         memory = _memory_report(elf, board, task, prof, model_dir)

@@ -1,0 +1,85 @@
+/* Cortex-M4F reset for the SparkFun Edge 2 application behind SVL (or the Ambiq Secure Bootloader).
+ *
+ * The loader jumps to the reset vector at the application origin but does not promise to leave VTOR,
+ * MSP or the FPU as a fresh reset would, so all three are set here before any C that could use them. */
+#include <stdint.h>
+
+#include "dut.h"
+#include "fmt.h"
+
+#define SCB_VTOR (*(volatile uint32_t *)0xE000ED08u)
+#define SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
+#define SCB_CFSR (*(volatile uint32_t *)0xE000ED28u)
+#define NVIC_ICER(i) (*(volatile uint32_t *)(0xE000E180u + 4u * (i)))
+#define NVIC_ICPR(i) (*(volatile uint32_t *)(0xE000E280u + 4u * (i)))
+#define NUM_IRQS 32 /* Apollo3 peripheral interrupts */
+
+extern uint32_t __stack_top, __data_start, __data_end, __data_load, __bss_start, __bss_end;
+extern void (*const vector_table[16 + NUM_IRQS])(void);
+void Reset_Handler(void);
+void SysTick_Handler(void);
+void Fault_Handler(void);
+static void reset_c(void) __attribute__((noreturn, used));
+
+/* Naked: the stack pointer is reloaded before the compiler may have pushed anything onto the old one. */
+__attribute__((naked)) void Reset_Handler(void)
+{
+    __asm volatile("ldr r0, =__stack_top\n"
+                   "msr msp, r0\n"
+                   "b reset_c\n");
+}
+
+static void reset_c(void)
+{
+    uint32_t *src = &__data_load, *dst = &__data_start;
+    unsigned i;
+    /* Whatever the loader left enabled (USB, its UART) would now vector into our Default_Handler. */
+    for (i = 0; i < 8u; i++) {
+        NVIC_ICER(i) = 0xFFFFFFFFu;
+        NVIC_ICPR(i) = 0xFFFFFFFFu;
+    }
+    SCB_VTOR = (uint32_t)(uintptr_t)vector_table; /* the application origin, not the loader's table */
+    while (dst < &__data_end) *dst++ = *src++;
+    for (dst = &__bss_start; dst < &__bss_end;) *dst++ = 0;
+    /* CP10/CP11 full access: hard-float code faults without it. */
+    SCB_CPACR |= (0xFu << 20);
+    __asm volatile("dsb\n isb");
+    dut_main();
+    for (;;) __asm volatile("wfi");
+}
+
+/* A fault cannot be recovered from; say so on the line (the runner reports e-[...] replies) and stop. */
+void Fault_Handler(void)
+{
+    uint32_t cfsr = SCB_CFSR;
+    int s;
+    fmt_str("\r\ne-[Fault: CFSR=");
+    for (s = 24; s >= 0; s -= 8) fmt_hex2((uint8_t)(cfsr >> s));
+    fmt_str("]\r\n");
+    for (;;) {
+    }
+}
+
+static void Default_Handler(void)
+{
+    for (;;) {
+    }
+}
+
+__attribute__((section(".isr_vector"), used)) void (*const vector_table[16 + NUM_IRQS])(void) = {
+    (void (*)(void))(uintptr_t)&__stack_top,
+    Reset_Handler,
+    Fault_Handler, /* NMI */
+    Fault_Handler, /* HardFault */
+    Fault_Handler, /* MemManage */
+    Fault_Handler, /* BusFault */
+    Fault_Handler, /* UsageFault */
+    0, 0, 0, 0,
+    Default_Handler, /* SVCall */
+    Default_Handler, /* DebugMon */
+    0,
+    Default_Handler, /* PendSV */
+    SysTick_Handler,
+    /* peripheral interrupts: none enabled; a spurious one parks the core visibly in Default_Handler */
+    [16 ... 16 + NUM_IRQS - 1] = Default_Handler,
+};
