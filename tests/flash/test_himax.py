@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("xmodem")
+
 from tests.flash.himax_sim import HimaxSim
 from tinyperf.errors import BuildError, DeviceError, HardwareMissing
 from tinyperf.flash import flash
