@@ -31,12 +31,19 @@ rule flash:
     log:
         "logs/flash/{data}/{task}/{model}/{board}.log",
     params:
-        port=lambda wc: f"--port {CFG['runner']['port']}" if CFG["runner"]["port"] else "",
+        # Boards flashed through a bootloader port other than the measurement UART (nano33ble: /dev/ttyACM0)
+        # take runner.flash_port; otherwise the measurement port, or detection by USB id.
+        port=lambda wc: (
+            f"--port {CFG['runner']['flash_port'] or CFG['runner']['port']}"
+            if CFG["runner"]["flash_port"] or CFG["runner"]["port"]
+            else ""
+        ),
     resources:
         **BOARD_LOCKS,
     localrule: True
     conda:
         "../../envs/runner.yaml"
     shell:
-        "tinyperf flash --board {wildcards.board} --firmware {input.fw} {params.port} -o {output.record} "
+        "tinyperf flash --board {wildcards.board} --task {wildcards.task} --firmware {input.fw} {params.port} "
+        "-o {output.record} "
         "> {log} 2>&1"

@@ -13,7 +13,10 @@ import logging
 import sys
 
 from tinyperf import __version__
-from tinyperf.errors import TinyperfError
+from tinyperf.errors import HardwareMissing, TinyperfError
+
+#: Exit status of a step that stopped for absent hardware or a vendor tool (not a failure of tinyperf's own).
+EXIT_HARDWARE_MISSING = 3
 
 #: (subcommand, module providing ``register``); order is the lifecycle order shown in ``--help``.
 STAGES: list[tuple[str, str]] = [
@@ -58,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except HardwareMissing as exc:
+        print(f"tinyperf {args.command}: stopped: {exc}", file=sys.stderr)
+        return EXIT_HARDWARE_MISSING
     except TinyperfError as exc:
         print(f"tinyperf {args.command}: error: {exc}", file=sys.stderr)
         return 2
