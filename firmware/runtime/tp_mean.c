@@ -1,4 +1,5 @@
-/* MEAN (int8): int32 sum over the reduced axes, then TFLM's float rescale (its integer kernel uses float here). */
+/* MEAN (int8): sum of zero-point-corrected inputs over the reduced axes, requantized once; the division by the
+ * element count is folded into the multiplier at codegen, as TFLite's integer MEAN does. */
 #include "tp_fixedpoint.h"
 #include "tp_runtime.h"
 
@@ -6,8 +7,7 @@ void tp_mean_s8(const tp_mean_params_t *p, const int8_t *input, int8_t *output)
 {
     int32_t od[4], rd[4], st[4];
     int32_t o0, o1, o2, o3, r0, r1, r2, r3, d;
-    int32_t count = 1;
-    int32_t o = 0;
+        int32_t o = 0;
     st[3] = 1;
     for (d = 2; d >= 0; d--) {
         st[d] = st[d + 1] * p->dims[d + 1];
@@ -15,7 +15,6 @@ void tp_mean_s8(const tp_mean_params_t *p, const int8_t *input, int8_t *output)
     for (d = 0; d < 4; d++) {
         od[d] = p->reduce[d] ? 1 : p->dims[d];
         rd[d] = p->reduce[d] ? p->dims[d] : 1;
-        count *= rd[d];
     }
     for (o0 = 0; o0 < od[0]; o0++)
         for (o1 = 0; o1 < od[1]; o1++)
@@ -27,19 +26,10 @@ void tp_mean_s8(const tp_mean_params_t *p, const int8_t *input, int8_t *output)
                         for (r1 = 0; r1 < rd[1]; r1++)
                             for (r2 = 0; r2 < rd[2]; r2++)
                                 for (r3 = 0; r3 < rd[3]; r3++) {
-                                    sum += input[(o0 + r0) * st[0] + (o1 + r1) * st[1] + (o2 + r2) * st[2] +
-                                                 (o3 + r3) * st[3]];
+                                    sum += (int32_t)input[(o0 + r0) * st[0] + (o1 + r1) * st[1] + (o2 + r2) * st[2] +
+                                                 (o3 + r3) * st[3]] - p->input_zero_point;
                                 }
-                    if (p->integer_mean) {
-                        r = sum / count;
-                    } else {
-                        /* volatile keeps the product a separate float rounding: no fused multiply-add. */
-                        const float bias = (float)(-p->input_zero_point) * p->scale;
-                        const float mean = tp_fdiv((float)sum, (float)count);
-                        volatile float scaled = mean * p->scale;
-                        const float v = (float)tp_roundf_to_i32(scaled + bias) + (float)p->output_zero_point;
-                        r = v > 127.0f ? 127 : (v < -128.0f ? -128 : (int32_t)v);
-                    }
+                    r = tp_mbqm(sum, p->multiplier, p->shift) + p->output_zero_point;
                     output[o++] = (int8_t)(r > 127 ? 127 : (r < -128 ? -128 : r));
                 }
 }

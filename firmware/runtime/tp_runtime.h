@@ -79,8 +79,7 @@ typedef struct {
     int32_t dims[4];
     int32_t reduce[4];
     int32_t input_zero_point, output_zero_point;
-    float scale; /* input scale / output scale, as TFLM computes it in float */
-    int32_t integer_mean; /* 1: TFLM's same-quantization path (truncating integer division) */
+    int32_t multiplier, shift; /* input/output scale ratio divided by the reduced element count */
 } tp_mean_params_t;
 
 void tp_mean_s8(const tp_mean_params_t *p, const int8_t *input, int8_t *output);

@@ -429,9 +429,10 @@ class Lowering:
         expect = int(np.prod([d for d, r in zip(dims, reduce, strict=True) if not r]))
         if out.size != expect:
             raise self.fail(op, f"output {out.shape} does not match reducing {inp.shape} over axes {axes}")
-        same = inp.scale == out.scale and inp.zero_point == out.zero_point
+        count = int(np.prod([d for d, r in zip(dims, reduce, strict=True) if r]))
+        mult, shift = quant.mean_multiplier(inp.scale, out.scale, count)
         params = dict(dims=dims, reduce=reduce, input_zero_point=inp.zero_point, output_zero_point=out.zero_point,
-                      scale=quant.f32_div(inp.scale, out.scale), integer_mean=int(same and MEAN_INTEGER_WHEN_SAME))
+                      multiplier=mult, shift=shift)
         return Lowered("mean", "tp_mean_params_t", params, "tp_mean_s8(&{p}, {I0}, {O0});",
                        info=dict(axes=axes, keep_dims=bool(op.opt(0, "B"))))
 
@@ -537,10 +538,6 @@ class Lowering:
     op_squeeze = _alias
     op_expand_dims = _alias
 
-
-#: Whether TFLM's MEAN uses its integer (truncating) path when input and output quantization agree.
-#: The installed tflite-micro always takes the float rescale path (checked by tests/codegen).
-MEAN_INTEGER_WHEN_SAME = False
 
 
 def c_ident(name: str, limit: int = 48) -> str:

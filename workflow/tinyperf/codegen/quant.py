@@ -84,3 +84,10 @@ def logistic_params(input_scale: float) -> tuple[int, int, int]:
     mult = tflite_round(q * (1 << 31))
     radius = calculate_input_radius(int_bits, shift, 31)
     return int(mult), int(shift), int(radius)
+
+
+def mean_multiplier(input_scale: float, output_scale: float, count: int) -> tuple[int, int]:
+    """TFLite's int8 MEAN: the scale ratio's multiplier divided by the element count in fixed point."""
+    mult, shift = quantize_multiplier(input_scale / output_scale)
+    s = min(count.bit_length() - 1, 32, 31 + shift)
+    return (mult << s) // count, shift - s
