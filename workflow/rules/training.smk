@@ -22,3 +22,22 @@ rule train:
     shell:
         "tinyperf train {wildcards.task} --data {input.data} -o {params.out} --epochs {params.epochs} "
         "--seed {params.seed} --threads {threads} > {log} 2>&1"
+
+
+rule reference_model:
+    input:
+        manifest="datasets/reference/{task}.yaml",
+        code=lib("training", "datasets", "tfenv"),
+    output:
+        model="results/{data}/{task}/reference/float.keras",
+        summary="results/{data}/{task}/reference/reference.json",
+    log:
+        "logs/reference_model/{data}/{task}.log",
+    params:
+        out=subpath(output.model, parent=True),
+    retries: 2
+    conda:
+        "../../envs/tensorflow.yaml"
+    shell:
+        # Downloads are kept in resources/reference/<task>/ (resumable, shared by every data source).
+        "tinyperf train {wildcards.task} --reference --downloads resources/reference -o {params.out} > {log} 2>&1"
