@@ -79,6 +79,9 @@ def _build(spec: dict[str, Any]) -> Any:
     elif kind == "softmax":
         x = layers.Dense(spec["c"] + 1)(layers.Flatten()(x))
         x = layers.Softmax()(x)
+    elif kind == "tanh":
+        x = layers.Conv2D(spec["c"], 1)(x)
+        x = layers.Activation("tanh")(x)
     elif kind == "logistic":
         x = layers.Conv2D(spec["c"], 1)(x)
         x = layers.Activation("sigmoid")(x)
@@ -120,11 +123,19 @@ def convert(spec: dict[str, Any]) -> Path:
             yield [(rng.standard_normal(shape) * spec["in_scale"] + spec["in_bias"]).astype(np.float32)]
 
     conv = tf.lite.TFLiteConverter.from_keras_model(model)
-    conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    conv.representative_dataset = rep
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    conv.inference_input_type = tf.int8
-    conv.inference_output_type = tf.int8
+    mode = spec.get("quant", "int8")
+    if mode != "float":
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.representative_dataset = rep
+    if mode == "int8":
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        conv.inference_input_type = tf.int8
+        conv.inference_output_type = tf.int8
+    elif mode == "int16":
+        ops16 = tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
+        conv.target_spec.supported_ops = [ops16]
+        conv.inference_input_type = tf.int16
+        conv.inference_output_type = tf.int16
     data = conv.convert()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")

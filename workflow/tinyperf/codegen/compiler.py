@@ -58,24 +58,15 @@ def _validate_model(model: Model, what: str) -> None:
             f"{what}: {len(model.inputs)} inputs and {len(model.outputs)} outputs; the generated API takes exactly "
             "one int8 input and one int8 output"
         )
-    for role, idx in (("input", model.inputs[0]), ("output", model.outputs[0])):
-        t = model.tensors[idx]
-        if t.dtype in ("float32", "float16", "float64"):
-            raise ModelError(
-                f"{what}: float model: the model {role} '{t.name}' is {t.dtype}. Convert it full-int8 "
-                "(representative dataset, inference_input_type/inference_output_type = tf.int8)"
-            )
-        if t.dtype != "int8":
-            raise ModelError(f"{what}: model {role} '{t.name}' is {t.dtype}; only int8 input and output are supported")
-        if len(t.scales) != 1:
-            raise ModelError(f"{what}: model {role} '{t.name}' is not per-tensor quantized")
     for op in model.operators:
         for idx in op.inputs + op.outputs:
             if idx < 0:
                 continue
             t = model.tensors[idx]
             if t.is_variable:
-                raise ModelError(f"{what}: layer {op.index} ({op.op}): variable tensor '{t.name}' is not supported")
+                raise ModelError(
+                    f"{what}: layer {op.index} ({op.op}): variable tensor '{t.name}' is not supported (stateful model)"
+                )
             if t.data is None and t.dtype in ("int16", "int4", "uint8", "int64"):
                 raise ModelError(
                     f"{what}: layer {op.index} ({op.op}, output '{model.tensors[op.outputs[0]].name}'): "
@@ -87,6 +78,18 @@ def _validate_model(model: Model, what: str) -> None:
                     f"{what}: layer {op.index} ({op.op}, output '{model.tensors[op.outputs[0]].name}'): float model: "
                     f"tensor '{t.name}' is float32; only int8 arithmetic is compiled"
                 )
+
+    for role, idx in (("input", model.inputs[0]), ("output", model.outputs[0])):
+        t = model.tensors[idx]
+        if t.dtype in ("float32", "float16", "float64"):
+            raise ModelError(
+                f"{what}: float model: the model {role} '{t.name}' is {t.dtype}. Convert it full-int8 "
+                "(representative dataset, inference_input_type/inference_output_type = tf.int8)"
+            )
+        if t.dtype != "int8":
+            raise ModelError(f"{what}: model {role} '{t.name}' is {t.dtype}; only int8 input and output are supported")
+        if len(t.scales) != 1:
+            raise ModelError(f"{what}: model {role} '{t.name}' is not per-tensor quantized")
 
 
 def _cc(text: str) -> str:
