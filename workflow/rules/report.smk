@@ -96,3 +96,10 @@ rule submission:
         # The checker's verdict goes to the log; `tinyperf submission check DIR` is the gate before submitting.
         "tinyperf submission build {params.runs} -o {output.tree} --config-hash {params.config_hash} "
         "> {log} 2>&1"
+
+
+def report_targets():
+    """What `rule all` asks of this file for the configured selection."""
+    base = f"results/{DATA}/{MODEL}"
+    plots = [f"{base}/plots/{name}" for names in PLOTS.values() for name in names]
+    return [f"{base}/summary.csv", f"{base}/summary.html", f"{base}/submission", *plots]
