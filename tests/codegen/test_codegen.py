@@ -213,7 +213,8 @@ def test_cli_codegen(tmp_path: Path) -> None:
 
     path = reference_model("ad")
     assert main(["codegen", str(path), "-o", str(tmp_path / "out")]) == 0
-    assert {"model.h", "model.c", "model.json", "tp_fully_connected.c"} <= {p.name for p in (tmp_path / "out").iterdir()}
+    names = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {"model.h", "model.c", "model.json", "tp_fully_connected.c"} <= names
     meta = json.loads((tmp_path / "out" / "model.json").read_text())
     for key in ("name", "target", "input", "output", "arena_bytes", "weight_bytes", "macs", "ops", "source_sha256"):
         assert key in meta

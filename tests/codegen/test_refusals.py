@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -80,10 +81,8 @@ def test_corrupted_reference_model_never_crashes(tmp_path: Path) -> None:
             d[pos] = int(rng.integers(0, 256))
         p = tmp_path / "flip.tflite"
         p.write_bytes(bytes(d))
-        try:
+        with contextlib.suppress(ModelError):
             compile_model(p, tmp_path / f"f{k}")
-        except ModelError:
-            pass
 
 
 def test_missing_file_is_refused(tmp_path: Path) -> None:

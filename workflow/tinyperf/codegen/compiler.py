@@ -183,9 +183,8 @@ def generate(model: Model, data: bytes, what: str, name: str, target: str) -> tu
                 const_alias[op.outputs[0]] = src  # reshape of a constant: copied from flash
             else:
                 merges.append((op.index, src, op.outputs[0], True))
-        elif low.in_place and src >= 0 and model.tensors[src].data is None:
-            if sizes.get(src) == sizes.get(op.outputs[0]):
-                merges.append((op.index, src, op.outputs[0], False))
+        elif low.in_place and src >= 0 and model.tensors[src].data is None and sizes[src] == sizes[op.outputs[0]]:
+            merges.append((op.index, src, op.outputs[0], False))
     offsets, arena, groups = planner.plan(sizes, first, last, merges)
 
     # ---- C ------------------------------------------------------------------------------------------------------

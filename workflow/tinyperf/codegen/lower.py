@@ -480,8 +480,11 @@ class Lowering:
             if t.dtype != "int8":
                 raise self.fail(op, f"input '{t.name}' is {t.dtype}; only int8 is supported")
             if (t.scale, t.zero_point) != (out.scale, out.zero_point):
-                raise self.fail(op, f"input '{t.name}' quantization ({t.scale}, {t.zero_point}) differs from the "
-                                f"output's ({out.scale}, {out.zero_point}); requantizing concatenation is not supported")
+                raise self.fail(
+                    op,
+                    f"input '{t.name}' quantization ({t.scale}, {t.zero_point}) differs from the output's "
+                    f"({out.scale}, {out.zero_point}); requantizing concatenation is not supported",
+                )
             if len(t.shape) != rank:
                 raise self.fail(op, f"input '{t.name}' rank differs from the output's")
             ins.append(t)
@@ -520,7 +523,7 @@ class Lowering:
 
     def op_dequantize(self, op: Operator) -> Lowered:
         inp = self.act_input(op, 0)
-        out = self.output(op, dtype="float32")
+        self.output(op, dtype="float32")
         params = dict(size=inp.size, zero_point=inp.zero_point, scale=inp.scale)
         return Lowered("dequantize", "tp_dequantize_params_t", params,
                        "tp_dequantize_s8_f32(&{p}, {I0}, (float *){O0});")

@@ -13,7 +13,7 @@ import numpy as np
 
 def tflite_round(x: float) -> int:
     """TfLiteRound / std::round: halves away from zero."""
-    return int(math.floor(x + 0.5)) if x >= 0 else -int(math.floor(-x + 0.5))
+    return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
 
 
 def quantize_multiplier(real: float) -> tuple[int, int]:
@@ -59,10 +59,9 @@ def activation_range(act: int, scale: float, zero_point: int) -> tuple[int, int]
 
 
 def calculate_input_radius(input_integer_bits: int, input_left_shift: int, total_signed_bits: int = 31) -> int:
-    max_input_rescaled = (
-        1.0 * ((1 << input_integer_bits) - 1) * (1 << (total_signed_bits - input_integer_bits)) / (1 << input_left_shift)
-    )
-    return int(math.floor(max_input_rescaled))
+    top = (1 << input_integer_bits) - 1
+    max_input_rescaled = 1.0 * top * (1 << (total_signed_bits - input_integer_bits)) / (1 << input_left_shift)
+    return math.floor(max_input_rescaled)
 
 
 def softmax_params(beta: float, input_scale: float) -> tuple[int, int, int]:
