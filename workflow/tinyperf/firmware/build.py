@@ -94,8 +94,8 @@ def find_compiler(board: str, prof: dict[str, Any]) -> str:
                 return str(candidate)
     hint = tc.get("install")
     if hint:
-        raise HardwareMissing(f"{cc} not found on PATH or in {', '.join(tc.get('search', [])) or 'PATH'}: "
-                              f"the {board} toolchain is not installed.\n{hint.strip()}")
+        where = "on PATH or in the folders of toolchain.search" if tc.get("search") else "on PATH"
+        raise HardwareMissing(f"{cc} not found {where}: the {board} toolchain is not installed.\n{hint.strip()}")
     raise BuildError(f"{cc} not found on PATH: install the {board} toolchain (see config/boards/{board}.yaml)")
 
 
