@@ -36,7 +36,7 @@ include: "workflow/rules/report.smk"
 
 rule all:
     input:
-        report_targets(),
+        report_layout.targets(DATA, MODEL, TASKS, BOARDS),
     default_target: True
 """
 CONFIG = ["--config", "task=[kws,ad]", "board=[host,qemu_m4]", "data=synth", "model=train"]

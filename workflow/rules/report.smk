@@ -1,6 +1,7 @@
 # Results people can read: the summary table, the figures of `snakemake --report report.html`, and the MLPerf
 # Tiny submission tree. One set per data source and model source, over the configured tasks x boards.
-from tinyperf.report import layout
+# `rule all` asks for report_layout.targets(DATA, MODEL, TASKS, BOARDS).
+from tinyperf.report import layout as report_layout
 from tinyperf.report.provenance import config_hash
 
 
@@ -9,39 +10,26 @@ report: "../report/workflow.rst"
 
 CONFIG_HASH = config_hash(CFG)
 REPORT = "results/{data}/{model}"
-PLOTS = layout.plot_files(TASKS, BOARDS, trained=MODEL == "train")
-
-
-def report_runs(wildcards):
-    return [f"results/{wildcards.data}/{t}/{wildcards.model}/{b}" for t in TASKS for b in BOARDS]
-
-
-def measured(wildcards):
-    return [f"{run}/{mode}" for run in report_runs(wildcards) for mode in ("performance", "accuracy")]
-
-
-def host_accuracy(wildcards):
-    return [f"results/{wildcards.data}/{t}/{wildcards.model}/accuracy_host.json" for t in TASKS]
-
-
-def plot(name, caption, category, subcategory=None, **labels):
-    return report(f"{REPORT}/plots/{name}", caption=f"../report/{caption}", category=category,
-                  subcategory=subcategory, labels=labels or None)
+TRAINED_PLOTS = report_layout.plot_files(TASKS, BOARDS, trained=MODEL == "train")["training"]
 
 
 rule summary:
     input:
-        measured=measured,
-        host=host_accuracy,
+        measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS),
+        host=lambda wc: report_layout.host_accuracy(wc.data, wc.model, TASKS),
         code=lib("report"),
     output:
         csv=f"{REPORT}/summary.csv",
-        html=report(f"{REPORT}/summary.html", caption="../report/summary.rst", category="1. Summary",
-                    labels={"table": "task x board"}),
+        html=report(
+            f"{REPORT}/summary.html",
+            caption="../report/summary.rst",
+            category="1. Summary",
+            labels={"table": "task x board"},
+        ),
     log:
         "logs/report/{data}/{model}/summary.log",
     params:
-        runs=lambda wc: " ".join(report_runs(wc)),
+        runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS)),
         config_hash=CONFIG_HASH,
     conda:
         "../../envs/report.yaml"
@@ -52,23 +40,66 @@ rule summary:
 
 rule plots:
     input:
-        measured=measured,
-        host=host_accuracy,
+        measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS),
+        host=lambda wc: report_layout.host_accuracy(wc.data, wc.model, TASKS),
         code=lib("report"),
     output:
-        latency=plot("latency.png", "latency.rst", "2. Latency", figure="latency per board and task"),
-        accuracy=plot("accuracy.png", "accuracy.rst", "3. Accuracy", figure="float -> int8 -> device"),
-        memory=plot("memory.png", "memory.rst", "4. Memory", figure="flash and RAM vs limits"),
-        training=[plot(layout.training(t), "training.rst", "5. Training", t, task=t) for t in TASKS
-                  if layout.training(t) in PLOTS["training"]],
-        confusion=[plot(layout.confusion(t, b), "confusion.rst", "6. Confusion matrices", t, task=t, board=b)
-                   for t in TASKS if t != "ad" for b in BOARDS],
-        roc=[plot(layout.roc(b), "roc.rst", "7. ROC (ad)", "ad", task="ad", board=b) for b in BOARDS
-             if "ad" in TASKS],
+        latency=report(
+            f"{REPORT}/plots/latency.png",
+            caption="../report/latency.rst",
+            category="2. Latency",
+            labels={"figure": "latency per board and task"},
+        ),
+        accuracy=report(
+            f"{REPORT}/plots/accuracy.png",
+            caption="../report/accuracy.rst",
+            category="3. Accuracy",
+            labels={"figure": "float -> int8 -> device"},
+        ),
+        memory=report(
+            f"{REPORT}/plots/memory.png",
+            caption="../report/memory.rst",
+            category="4. Memory",
+            labels={"figure": "flash and RAM vs limits"},
+        ),
+        training=[
+            report(
+                f"{REPORT}/plots/{report_layout.training(t)}",
+                caption="../report/training.rst",
+                category="5. Training",
+                subcategory=t,
+                labels={"task": t},
+            )
+            for t in TASKS
+            if report_layout.training(t) in TRAINED_PLOTS
+        ],
+        confusion=[
+            report(
+                f"{REPORT}/plots/{report_layout.confusion(t, b)}",
+                caption="../report/confusion.rst",
+                category="6. Confusion matrices",
+                subcategory=t,
+                labels={"task": t, "board": b},
+            )
+            for t in TASKS
+            if t != "ad"
+            for b in BOARDS
+        ],
+        roc=[
+            report(
+                f"{REPORT}/plots/{report_layout.roc(b)}",
+                caption="../report/roc.rst",
+                category="7. ROC (ad)",
+                subcategory="ad",
+                labels={"task": "ad", "board": b},
+            )
+            for b in BOARDS
+            if "ad" in TASKS
+        ],
     log:
         "logs/report/{data}/{model}/plots.log",
     params:
-        runs=lambda wc: " ".join(report_runs(wc)),
+        runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS)),
         out=f"{REPORT}/plots",
         config_hash=CONFIG_HASH,
     conda:
@@ -80,15 +111,15 @@ rule plots:
 
 rule submission:
     input:
-        measured=measured,
-        host=host_accuracy,
+        measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS),
+        host=lambda wc: report_layout.host_accuracy(wc.data, wc.model, TASKS),
         code=lib("report", "submission"),
     output:
         tree=directory(f"{REPORT}/submission"),
     log:
         "logs/report/{data}/{model}/submission.log",
     params:
-        runs=lambda wc: " ".join(report_runs(wc)),
+        runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS)),
         config_hash=CONFIG_HASH,
     conda:
         "../../envs/report.yaml"
@@ -96,10 +127,3 @@ rule submission:
         # The checker's verdict goes to the log; `tinyperf submission check DIR` is the gate before submitting.
         "tinyperf submission build {params.runs} -o {output.tree} --config-hash {params.config_hash} "
         "> {log} 2>&1"
-
-
-def report_targets():
-    """What `rule all` asks of this file for the configured selection."""
-    base = f"results/{DATA}/{MODEL}"
-    plots = [f"{base}/plots/{name}" for names in PLOTS.values() for name in names]
-    return [f"{base}/summary.csv", f"{base}/summary.html", f"{base}/submission", *plots]

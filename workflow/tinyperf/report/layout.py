@@ -30,3 +30,25 @@ def plot_files(tasks: Iterable[str], boards: Iterable[str], trained: bool = True
         "confusion": [confusion(t, b) for t in tasks if t != "ad" for b in boards],
         "roc": [roc(b) for b in boards] if "ad" in tasks else [],
     }
+
+
+def run_dirs(data: str, model: str, tasks: Iterable[str], boards: Iterable[str]) -> list[str]:
+    boards = list(boards)
+    return [f"results/{data}/{t}/{model}/{b}" for t in tasks for b in boards]
+
+
+def measured(data: str, model: str, tasks: Iterable[str], boards: Iterable[str]) -> list[str]:
+    """The runner's output folders the report reads (the workflow's inputs of the report rules)."""
+    return [f"{run}/{mode}" for run in run_dirs(data, model, tasks, boards) for mode in ("performance", "accuracy")]
+
+
+def host_accuracy(data: str, model: str, tasks: Iterable[str]) -> list[str]:
+    return [f"results/{data}/{t}/{model}/accuracy_host.json" for t in tasks]
+
+
+def targets(data: str, model: str, tasks: Iterable[str], boards: Iterable[str]) -> list[str]:
+    """Every report output for a selection: what `rule all` asks for."""
+    tasks, boards = list(tasks), list(boards)
+    base = f"results/{data}/{model}"
+    plots = [f"{base}/plots/{n}" for names in plot_files(tasks, boards, model == "train").values() for n in names]
+    return [f"{base}/{SUMMARY}", f"{base}/{SUMMARY_HTML}", f"{base}/submission", *plots]
