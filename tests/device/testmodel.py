@@ -13,7 +13,7 @@ HERE = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
-class TestModel:
+class HandModel:
     input_size: int
     output_size: int
     input_scale: float

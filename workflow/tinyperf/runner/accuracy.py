@@ -32,7 +32,7 @@ def run_accuracy(client: DutClient, task: str, data_dir: Path, max_files: int | 
         outputs = []
         for window in entry.windows(raw):
             client.load(window)
-            outputs.append(client.infer(1, 0).results)
+            outputs.append(client.infer(1, 0, timeout=client.timeout).results)
         rec: dict[str, Any] = {"file": entry.file, "label": entry.label}
         if task == "ad":
             scores = [o[0] for o in outputs]
