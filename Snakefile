@@ -29,9 +29,11 @@ include: "workflow/rules/quantize.smk"
 include: "workflow/rules/codegen.smk"
 include: "workflow/rules/firmware.smk"
 include: "workflow/rules/measure.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
     input:
         all_targets(),
+        report_layout.targets(DATA, MODEL, TASKS, BOARDS),
     default_target: True
