@@ -6,7 +6,7 @@ layout, plus ``manifest.yaml`` pointing at them through file:// URLs with their 
 real download, verification, extraction and preparation code runs on them unchanged.
 
 Every class is a distinct pattern plus noise: kws words are two-tone sequences at word-specific frequencies,
-vww persons are upright figures and non-persons horizontal bars, CIFAR classes are gratings of class-specific
+vww persons are warm upright figures and non-persons cool horizontal bars, CIFAR classes are gratings of class-specific
 hue, orientation and frequency, and ToyCar normals are a machine hum per id while anomalies add a rattle.
 The same seed writes byte-identical archives (fixed mtimes, fixed member order).
 """
@@ -150,7 +150,9 @@ def _vww_image(rng: np.random.Generator, person: bool) -> np.ndarray:
     yy, xx = np.mgrid[0:96, 0:96].astype(float)
     base = rng.uniform(60, 170, 3)
     img = base + 25 * np.sin(xx / rng.uniform(6, 14) + rng.uniform(0, 6))[..., None] * rng.uniform(0.3, 1.0, 3)
-    color = rng.uniform(0, 255, 3)
+    # Persons are warm (red-dominant), other objects cool (blue-dominant): a cue even a small model finds.
+    warm = np.array([rng.uniform(180, 255), rng.uniform(60, 140), rng.uniform(30, 90)])
+    color = warm if person else warm[::-1]
     if person:  # an upright figure: a tall body and a head above it
         cx, cy = rng.uniform(28, 68), rng.uniform(48, 62)
         body = ((xx - cx) / rng.uniform(8, 12)) ** 2 + ((yy - cy) / rng.uniform(20, 26)) ** 2 < 1
