@@ -62,9 +62,11 @@ def test_performance_quick_run_is_flagged(tmp_path: Path) -> None:
     assert tinyperf(["run", "--board", "host", "--firmware", str(fw), "--mode", "performance", "--data", str(data),
                      "-o", str(out), "--min-window-s", "0.2", "--windows", "3"]) == 0
     res = json.loads((out / "results.json").read_text())
-    assert res["compliant"] is False and len(res["noncompliance"]) == 2
+    assert res["compliant"] is False
+    assert res["noncompliance"][:2] == ["3 windows (MLPerf: 5)", "minimum window 0.2 s (MLPerf: 10 s)"]
     assert len(res["windows"]) == 3 and len({w["file"] for w in res["windows"]}) == 3
-    assert all(w["runtime_s"] >= 0.2 for w in res["windows"])
+    # N is chosen for 1.2x the minimum; a busy machine may still make a window short, which is then flagged
+    assert all(w["runtime_s"] >= 0.2 or not w["meets_minimum"] for w in res["windows"])
     assert res["latency_ms"] == pytest.approx(1000 / res["median_throughput"])
     text = (out / "results.txt").read_text()
     assert "Median throughput is" in text and "NOT COMPLIANT" in text
