@@ -1,0 +1,139 @@
+/* qemu_m4 benchmark app: one generated model, the TFLM baseline's input recipe, per-layer instruction counts.
+ *
+ * Under -icount shift=0 one executed instruction is one virtual nanosecond and the CMSDK APB TIMER0 counts
+ * the 25 MHz peripheral clock, so one timer tick is 40 instructions. The generated model is compiled with
+ * TP_BENCH_MARK(i) after each layer (see tinyperf.bench.qemu), which records the timer. The results go out
+ * on UART0 as text lines; semihosting SYS_EXIT then ends QEMU. */
+#include <stdint.h>
+
+#include BENCH_MODEL_H
+
+#define REG(a) (*(volatile uint32_t *)(a))
+#define UART_DATA REG(0x40004000u)
+#define UART_STATE REG(0x40004004u)
+#define UART_CTRL REG(0x40004008u)
+#define UART_BAUDDIV REG(0x40004010u)
+#define TIMER_CTRL REG(0x40000000u)
+#define TIMER_VALUE REG(0x40000004u)
+#define TIMER_RELOAD REG(0x40000008u)
+
+#ifndef BENCH_MAX_LAYERS
+#define BENCH_MAX_LAYERS 512
+#endif
+
+static uint32_t marks[BENCH_MAX_LAYERS];
+static int8_t input[BENCH_INPUT_SIZE];
+static int8_t output[BENCH_OUTPUT_SIZE];
+static volatile int recording;
+
+void tp_bench_mark(int layer);
+void tp_bench_mark(int layer)
+{
+    if (recording && layer >= 0 && layer < BENCH_MAX_LAYERS) {
+        marks[layer] = TIMER_VALUE;
+    }
+}
+
+static void putc_(char c)
+{
+    while (UART_STATE & 1u) {
+    }
+    UART_DATA = (uint8_t)c;
+}
+
+static void puts_(const char *s)
+{
+    while (*s) putc_(*s++);
+}
+
+static void putu(uint32_t v)
+{
+    char buf[12];
+    int n = 0;
+    do {
+        buf[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    while (n) putc_(buf[--n]);
+}
+
+static void puthex2(uint8_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    putc_(hex[v >> 4]);
+    putc_(hex[v & 15u]);
+}
+
+/* The TFLM baseline's input: x = x*1664525 + 1013904223 from 12345, each byte (int8)(x >> shift). */
+static void fill(uint32_t seed, int shift)
+{
+    uint32_t x = seed;
+    int i;
+    for (i = 0; i < BENCH_INPUT_SIZE; i++) {
+        x = x * 1664525u + 1013904223u;
+        input[i] = (int8_t)((int32_t)x >> shift);
+    }
+}
+
+static void dump_output(void)
+{
+    int i;
+    for (i = 0; i < BENCH_OUTPUT_SIZE; i++) puthex2((uint8_t)output[i]);
+    puts_("\r\n");
+}
+
+static void semihost_exit(void)
+{
+    /* ADP_Stopped_ApplicationExit via SYS_EXIT (0x18). */
+    register uint32_t r0 __asm("r0") = 0x18u;
+    register uint32_t r1 __asm("r1") = 0x20026u;
+    __asm volatile("bkpt 0xab" : : "r"(r0), "r"(r1) : "memory");
+}
+
+int main(void);
+int main(void)
+{
+    uint32_t t0, t1;
+    int i, sh;
+    UART_BAUDDIV = 16u;
+    UART_CTRL = 0x3u;
+    TIMER_RELOAD = 0xFFFFFFFFu;
+    TIMER_VALUE = 0xFFFFFFFFu;
+    TIMER_CTRL = 0x1u;
+
+    fill(12345u, 24);
+    BENCH_INVOKE(input, output); /* warm-up, like the baseline */
+    fill(12345u, 24);
+    recording = 1;
+    t0 = TIMER_VALUE;
+    marks[0] = t0;
+    BENCH_INVOKE(input, output);
+    t1 = TIMER_VALUE;
+    recording = 0;
+    puts_("T ");
+    putu(t0 - t1);
+    puts_("\r\nS ");
+    putu(t0);
+    puts_("\r\n");
+    for (i = 0; i < BENCH_MAX_LAYERS; i++) {
+        if (marks[i]) {
+            puts_("M ");
+            putu((uint32_t)i);
+            putc_(' ');
+            putu(marks[i]);
+            puts_("\r\n");
+        }
+    }
+    puts_("O ");
+    dump_output();
+    for (sh = 25; sh <= 28; sh++) {
+        fill(12345u, sh);
+        BENCH_INVOKE(input, output);
+        puts_("O ");
+        dump_output();
+    }
+    puts_("END\r\n");
+    semihost_exit();
+    for (;;) {
+    }
+}

@@ -1,0 +1,156 @@
+"""Build a generated model into the qemu_m4 benchmark app, run it under -icount shift=0, read the counts.
+
+The model is compiled with `tinyperf codegen` for the requested target; a copy of its NAME.c gets a
+tp_bench_mark(i + 1) call after layer i so the app records the CMSDK timer between layers (one tick = 40
+instructions under shift=0). Flash is text + data of the model's and kernels' objects (code, weights and
+requantization tables); arena is the planned arena plus any static RAM (.bss/.data) the kernels use.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tinyperf import REPO_ROOT
+from tinyperf.codegen import compile_model
+from tinyperf.errors import BuildError, HardwareMissing
+
+C_DIR = Path(__file__).resolve().parent / "c"
+LINK_LD = REPO_ROOT / "firmware" / "boards" / "qemu_m4" / "link.ld"
+ARCH = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
+CFLAGS = [*ARCH, "-std=c99", "-O2", "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror"]
+LDFLAGS = [*ARCH, "-Wl,--gc-sections", "--specs=nano.specs", "--specs=nosys.specs", "-nostartfiles"]
+QEMU = ["qemu-system-arm", "-M", "mps2-an386", "-display", "none", "-monitor", "none", "-serial", "stdio",
+        "-icount", "shift=0,align=off,sleep=off", "-semihosting-config", "enable=on,target=native"]
+INSTR_PER_TICK = 40
+_CALL = re.compile(r"^    (l(\d{3,})_\w+)\(\);$", re.M)
+
+
+@dataclass
+class BenchRun:
+    name: str
+    target: str
+    meta: dict[str, Any]
+    instructions: int
+    layer_instructions: dict[int, int]
+    outputs: list[bytes]
+    flash_bytes: int
+    code_bytes: int
+    const_bytes: int
+    static_ram_bytes: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def arena_bytes(self) -> int:
+        return int(self.meta["arena_bytes"]) + self.static_ram_bytes
+
+
+def _run(cmd: list[str], what: str, timeout: float | None = None) -> str:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except FileNotFoundError as exc:
+        raise HardwareMissing(f"{cmd[0]} not found: apt-get install gcc-arm-none-eabi qemu-system-arm") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise BuildError(f"{what} did not finish within {timeout:.0f} s") from exc
+    if proc.returncode != 0:
+        raise BuildError(f"{what} failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    return proc.stdout
+
+
+def instrument(c_text: str) -> str:
+    """Add tp_bench_mark(i + 1) after each layer call of NAME_invoke."""
+    text = _CALL.sub(lambda m: f"{m.group(0)} tp_bench_mark({int(m.group(2)) + 1});", c_text)
+    return text.replace('#include "tp_runtime.h"\n', '#include "tp_runtime.h"\nvoid tp_bench_mark(int layer);\n', 1)
+
+
+def size_objects(objs: list[Path]) -> tuple[int, int, int]:
+    out = _run(["arm-none-eabi-size", "-t", *map(str, objs)], "arm-none-eabi-size")
+    text, data, bss = (int(v) for v in out.strip().splitlines()[-1].split()[:3])
+    return text, data, bss
+
+
+def bench_model(model: str | Path, name: str, target: str = "cortex-m4", work: Path | None = None,
+                timeout: float = 600.0, codegen_options: dict[str, Any] | None = None) -> BenchRun:
+    """Compile, build and run *model* on qemu_m4; returns the counts (see module docstring)."""
+    tmpctx = tempfile.TemporaryDirectory(prefix="tp-bench-") if work is None else None
+    root = Path(tmpctx.name) if tmpctx else Path(work)  # type: ignore[union-attr]
+    try:
+        gen = root / "gen"
+        if gen.exists():
+            shutil.rmtree(gen)
+        meta = compile_model(model, gen, name=name, target=target, **(codegen_options or {}))
+        src = gen / f"{name}.c"
+        src.write_text(instrument(src.read_text()))
+        build = root / "build"
+        build.mkdir(exist_ok=True)
+        (build / "bench_config.h").write_text(
+            f'#include "{name}.h"\n#define BENCH_INPUT_SIZE {name.upper()}_INPUT_SIZE\n'
+            f"#define BENCH_OUTPUT_SIZE {name.upper()}_OUTPUT_SIZE\n#define BENCH_INVOKE {name}_invoke\n"
+        )
+        model_objs = []
+        for c in sorted(gen.glob("*.c")):
+            obj = build / (c.stem + ".o")
+            _run(["arm-none-eabi-gcc", *CFLAGS, "-I", str(gen), "-c", str(c), "-o", str(obj)], f"compiling {c.name}")
+            model_objs.append(obj)
+        app_objs = []
+        for c in ("bench_main.c", "bench_startup.c"):
+            obj = build / (Path(c).stem + ".o")
+            _run(["arm-none-eabi-gcc", *CFLAGS, "-I", str(gen), "-I", str(build), '-DBENCH_MODEL_H="bench_config.h"',
+                  "-c", str(C_DIR / c), "-o", str(obj)], f"compiling {c}")
+            app_objs.append(obj)
+        elf = build / "bench.elf"
+        _run(["arm-none-eabi-gcc", *LDFLAGS, "-T", str(LINK_LD), *map(str, model_objs + app_objs), "-lgcc",
+              "-o", str(elf)], "linking bench.elf")
+        text, data, bss = size_objects(model_objs)
+        arena_sym = _arena_bytes(elf)
+        out = _run([*QEMU, "-kernel", str(elf)], f"qemu_m4 run of {name}", timeout=timeout)
+    finally:
+        if tmpctx:
+            tmpctx.cleanup()
+    return _parse(out, name, target, meta, text, data, bss - arena_sym)
+
+
+def _arena_bytes(elf: Path) -> int:
+    """Size of the generated model's static arena symbol (so kernel statics can be told apart from it)."""
+    out = _run(["arm-none-eabi-nm", "-S", str(elf)], "arm-none-eabi-nm")
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[3] == "arena":
+            return int(parts[1], 16)
+    return 0
+
+
+def _parse(out: str, name: str, target: str, meta: dict[str, Any], text: int, data: int, static_ram: int) -> BenchRun:
+    if "END" not in out:
+        raise BuildError(f"qemu_m4 bench of {name} did not finish:\n{out[-2000:]}")
+    total = start = 0
+    marks: dict[int, int] = {}
+    outputs: list[bytes] = []
+    for line in out.splitlines():
+        f = line.strip().split()
+        if not f:
+            continue
+        if f[0] == "T":
+            total = int(f[1])
+        elif f[0] == "S":
+            start = int(f[1])
+        elif f[0] == "M":
+            marks[int(f[1])] = int(f[2])
+        elif f[0] == "O":
+            outputs.append(bytes.fromhex(f[1]) if len(f) > 1 else b"")
+    layers: dict[int, int] = {}
+    prev = start
+    for k in sorted(marks):
+        if k == 0:
+            continue
+        layers[k - 1] = (prev - marks[k]) * INSTR_PER_TICK
+        prev = marks[k]
+    consts = sum(int(op["const_bytes"]) for op in meta["ops"])
+    return BenchRun(name=name, target=target, meta=meta, instructions=total * INSTR_PER_TICK,
+                    layer_instructions=layers, outputs=outputs, flash_bytes=text + data,
+                    code_bytes=text + data - consts, const_bytes=consts, static_ram_bytes=max(static_ram, 0))
