@@ -1,0 +1,138 @@
+/* Cortex-M4 DSP helpers for the *_cm4.c kernel variants: dual 16-bit MACs on sign-extended byte pairs, and an
+ * exact requantization that costs a handful of instructions.
+ *
+ * On a core with the DSP extension (__ARM_FEATURE_DSP) these are the SXTB16/SXTAB16/SMLAD/SMLAxy
+ * instructions; elsewhere the same arithmetic in C, so the variants also build and are tested on the host
+ * (the randomized tests compare both builds with the portable kernels). */
+#ifndef TP_CM4_H
+#define TP_CM4_H
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#define TP_CM4_DSP 1
+#else
+#define TP_CM4_DSP 0
+#endif
+
+/* Unaligned word load: the M4 does unaligned LDR, and memcpy of 4 bytes compiles to exactly that. */
+static inline uint32_t tp_ld32(const int8_t *p)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4); /* a builtin even under -ffreestanding */
+    return v;
+}
+
+static inline void tp_st32(int8_t *p, uint32_t v) { __builtin_memcpy(p, &v, 4); }
+
+#if TP_CM4_DSP
+/* Bytes 0 and 2 sign-extended to the halves of a word. */
+static inline uint32_t tp_sxtb16(uint32_t x)
+{
+    uint32_t r;
+    __asm("sxtb16 %0, %1" : "=r"(r) : "r"(x));
+    return r;
+}
+/* Bytes 1 and 3. */
+static inline uint32_t tp_sxtb16_ror8(uint32_t x)
+{
+    uint32_t r;
+    __asm("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+/* a + bytes 0 and 2 of x, per halfword (the input offset is added while unpacking). */
+static inline uint32_t tp_sxtab16(uint32_t a, uint32_t x)
+{
+    uint32_t r;
+    __asm("sxtab16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(x));
+    return r;
+}
+static inline uint32_t tp_sxtab16_ror8(uint32_t a, uint32_t x)
+{
+    uint32_t r;
+    __asm("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
+    return r;
+}
+/* acc + lo(a)*lo(b) + hi(a)*hi(b) */
+static inline int32_t tp_smlad(uint32_t a, uint32_t b, int32_t acc)
+{
+    int32_t r;
+    __asm("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+static inline int32_t tp_smlabb(uint32_t a, uint32_t b, int32_t acc)
+{
+    int32_t r;
+    __asm("smlabb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+static inline int32_t tp_smlatt(uint32_t a, uint32_t b, int32_t acc)
+{
+    int32_t r;
+    __asm("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+static inline int32_t tp_ssat8(int32_t x)
+{
+    int32_t r;
+    __asm("ssat %0, #8, %1" : "=r"(r) : "r"(x));
+    return r;
+}
+#else
+static inline uint32_t tp_pack16(int32_t lo, int32_t hi) { return ((uint32_t)hi << 16) | ((uint32_t)lo & 0xFFFFu); }
+static inline int32_t tp_lo16(uint32_t x) { return (int32_t)(int16_t)(x & 0xFFFFu); }
+static inline int32_t tp_hi16(uint32_t x) { return (int32_t)(int16_t)(x >> 16); }
+static inline uint32_t tp_sxtb16(uint32_t x) { return tp_pack16((int8_t)(x & 0xFFu), (int8_t)((x >> 16) & 0xFFu)); }
+static inline uint32_t tp_sxtb16_ror8(uint32_t x) { return tp_sxtb16((x >> 8) | (x << 24)); }
+static inline uint32_t tp_sxtab16(uint32_t a, uint32_t x)
+{
+    const uint32_t s = tp_sxtb16(x);
+    return tp_pack16(tp_lo16(a) + tp_lo16(s), tp_hi16(a) + tp_hi16(s));
+}
+static inline uint32_t tp_sxtab16_ror8(uint32_t a, uint32_t x) { return tp_sxtab16(a, (x >> 8) | (x << 24)); }
+/* The hardware accumulates modulo 2^32; so does this. */
+static inline int32_t tp_smlad(uint32_t a, uint32_t b, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)(tp_lo16(a) * tp_lo16(b)) + (uint32_t)(tp_hi16(a) * tp_hi16(b)));
+}
+static inline int32_t tp_smlabb(uint32_t a, uint32_t b, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)(tp_lo16(a) * tp_lo16(b)));
+}
+static inline int32_t tp_smlatt(uint32_t a, uint32_t b, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)(tp_hi16(a) * tp_hi16(b)));
+}
+static inline int32_t tp_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+#endif
+
+/* Both halves of a word set to the 16-bit value v (the input offset for SXTAB16). */
+static inline uint32_t tp_dup16(int32_t v) { return ((uint32_t)v << 16) | ((uint32_t)v & 0xFFFFu); }
+
+/* MultiplyByQuantizedMultiplier, bit-exact with tp_mbqm (TFLM's double rounding), cheaper:
+ * SaturatingRoundingDoublingHighMul's "nudge, then truncate toward zero" is floor((a*b + 2^30) / 2^31) for
+ * both signs (for a*b < 0 the nudge 1 - 2^30 plus the 2^31 - 1 truncation bias is 2^30), i.e. one SMLAL and
+ * a funnel shift. The saturating case a == b == INT32_MIN cannot occur: multipliers are in [2^30, 2^31). */
+static inline int32_t tp_requant(int32_t x, int32_t multiplier, int32_t shift)
+{
+    const int left = shift > 0 ? (int)shift : 0;
+    const int right = shift > 0 ? 0 : (int)-shift;
+    const int64_t ab = (int64_t)(int32_t)((uint32_t)x << left) * multiplier + ((int64_t)1 << 30);
+    const int32_t hi = (int32_t)(ab >> 31);
+    const int32_t mask = (int32_t)(((uint32_t)1 << right) - 1u);
+    const int32_t threshold = (mask >> 1) + (hi < 0 ? 1 : 0);
+    return (hi >> right) + ((hi & mask) > threshold ? 1 : 0);
+}
+
+/* requantize, add the output zero point, clamp to the activation range */
+static inline int8_t tp_requant_out(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_offset, int32_t lo,
+                                    int32_t hi)
+{
+    int32_t v = tp_requant(acc, multiplier, shift) + out_offset;
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
+    return (int8_t)v;
+}
+
+#endif /* TP_CM4_H */

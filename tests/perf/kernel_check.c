@@ -1,0 +1,196 @@
+/* Randomized bit-exactness of the Cortex-M4 kernel variants against the portable kernels.
+ *
+ * Built twice by test_kernels.py: natively (the variants' DSP instructions emulated in C) and for qemu_m4 (the
+ * real SXTB16/SMLAD/... instructions). The variants are compiled with their entry points renamed *_cm4 so both
+ * sets link into one program. Prints "ok <cases>" or the first mismatch, then exits (semihosting on qemu). */
+#include <stdint.h>
+
+#include "tp_runtime.h"
+
+void tp_conv_2d_s8_cm4(const tp_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
+                       const int32_t *mult, const int32_t *shift, int8_t *output);
+void tp_depthwise_conv_2d_s8_cm4(const tp_conv_params_t *p, const int8_t *input, const int8_t *filter,
+                                 const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output);
+void tp_fully_connected_s8_cm4(const tp_fc_params_t *p, const int8_t *input, const int8_t *filter,
+                               const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output);
+void check_putc(char c);
+void check_exit(int code);
+
+#define MAX_IN 4096
+#define MAX_W 4096
+#define MAX_OUT 4096
+#define MAX_C 64
+
+static int8_t in[MAX_IN], w[MAX_W], out_a[MAX_OUT], out_b[MAX_OUT];
+static int32_t bias[MAX_C], mult[MAX_C], shift[MAX_C];
+static uint32_t rng_state;
+
+static uint32_t rnd(void)
+{
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return rng_state >> 8;
+}
+static int32_t range(int32_t lo, int32_t hi) { return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1)); }
+
+static void puts_(const char *s)
+{
+    while (*s) check_putc(*s++);
+}
+static void putd(int32_t v)
+{
+    char b[12];
+    int n = 0;
+    uint32_t u = v < 0 ? (uint32_t)-v : (uint32_t)v;
+    if (v < 0) check_putc('-');
+    do {
+        b[n++] = (char)('0' + u % 10u);
+        u /= 10u;
+    } while (u);
+    while (n) check_putc(b[--n]);
+}
+
+static void fill_common(int32_t channels, int nbias, int32_t *amin, int32_t *amax, int32_t *oo, int32_t *io)
+{
+    int32_t c;
+    for (c = 0; c < channels; c++) {
+        bias[c] = nbias ? range(-(1 << 16), 1 << 16) : 0;
+        mult[c] = (int32_t)((1u << 30) + (rnd() % (1u << 30)));
+        shift[c] = range(-12, 2);
+    }
+    *oo = range(-128, 127);
+    *io = range(-127, 128);
+    if (rnd() % 2) {
+        *amin = -128;
+        *amax = 127;
+    } else {
+        *amin = range(-128, 0);
+        *amax = range(*amin, 127);
+    }
+}
+
+static void fill_data(int32_t n_in, int32_t n_w)
+{
+    int32_t i;
+    const int narrow = rnd() % 4 == 0; /* small values: unsaturated outputs */
+    for (i = 0; i < n_in; i++) in[i] = (int8_t)(narrow ? range(-8, 8) : range(-128, 127));
+    for (i = 0; i < n_w; i++) w[i] = (int8_t)range(-128, 127);
+}
+
+static int compare(const char *what, int32_t k, int32_t n)
+{
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        if (out_a[i] != out_b[i]) {
+            puts_("MISMATCH ");
+            puts_(what);
+            puts_(" case ");
+            putd(k);
+            puts_(" at ");
+            putd(i);
+            puts_(": portable ");
+            putd(out_a[i]);
+            puts_(" cm4 ");
+            putd(out_b[i]);
+            puts_("\r\n");
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int conv_case(int32_t k, int depthwise)
+{
+    tp_conv_params_t p;
+    int32_t eff_h, eff_w, n_in, n_w, n_out, nb;
+    p.batches = range(1, 2);
+    p.k_h = range(1, 4);
+    p.k_w = range(1, 4);
+    p.dil_h = rnd() % 4 ? 1 : 2;
+    p.dil_w = rnd() % 4 ? 1 : 2;
+    p.stride_h = range(1, 3);
+    p.stride_w = range(1, 3);
+    eff_h = (p.k_h - 1) * p.dil_h + 1;
+    eff_w = (p.k_w - 1) * p.dil_w + 1;
+    p.in_h = range(eff_h > 2 ? eff_h - 2 : 1, 9);
+    p.in_w = range(eff_w > 2 ? eff_w - 2 : 1, 9);
+    p.pad_h = range(0, eff_h - 1);
+    p.pad_w = range(0, eff_w - 1);
+    if (p.in_h + 2 * p.pad_h < eff_h) p.pad_h = (eff_h - p.in_h + 1) / 2;
+    if (p.in_w + 2 * p.pad_w < eff_w) p.pad_w = (eff_w - p.in_w + 1) / 2;
+    p.out_h = (p.in_h + 2 * p.pad_h - eff_h) / p.stride_h + 1;
+    p.out_w = (p.in_w + 2 * p.pad_w - eff_w) / p.stride_w + 1;
+    if (depthwise) {
+        p.in_c = rnd() % 3 ? 4 * range(1, 6) : range(1, 9);
+        p.depth_multiplier = rnd() % 4 ? 1 : range(1, 3);
+        p.out_c = p.in_c * p.depth_multiplier;
+        p.k_c = 1;
+        n_w = p.k_h * p.k_w * p.out_c;
+    } else {
+        const int32_t groups = rnd() % 6 ? 1 : range(1, 3);
+        p.k_c = rnd() % 2 ? 4 * range(1, 6) : range(1, 9);
+        p.in_c = p.k_c * groups;
+        p.out_c = groups * range(1, 5);
+        p.depth_multiplier = 1;
+        n_w = p.out_c * p.k_h * p.k_w * p.k_c;
+    }
+    n_in = p.batches * p.in_h * p.in_w * p.in_c;
+    n_out = p.batches * p.out_h * p.out_w * p.out_c;
+    if (n_in > MAX_IN || n_w > MAX_W || n_out > MAX_OUT || p.out_c > MAX_C) return -1;
+    nb = rnd() % 5 != 0;
+    fill_common(p.out_c, nb, &p.act_min, &p.act_max, &p.output_offset, &p.input_offset);
+    fill_data(n_in, n_w);
+    if (depthwise) {
+        tp_depthwise_conv_2d_s8(&p, in, w, nb ? bias : 0, mult, shift, out_a);
+        tp_depthwise_conv_2d_s8_cm4(&p, in, w, nb ? bias : 0, mult, shift, out_b);
+        return compare("depthwise_conv_2d", k, n_out);
+    }
+    tp_conv_2d_s8(&p, in, w, nb ? bias : 0, mult, shift, out_a);
+    tp_conv_2d_s8_cm4(&p, in, w, nb ? bias : 0, mult, shift, out_b);
+    return compare("conv_2d", k, n_out);
+}
+
+static int fc_case(int32_t k)
+{
+    tp_fc_params_t p;
+    int32_t nb, unused;
+    p.batches = range(1, 3);
+    p.in_features = range(1, 80);
+    p.out_features = range(1, 12);
+    p.per_channel = (int32_t)(rnd() % 2);
+    p.filter_offset = rnd() % 5 ? 0 : range(-5, 5);
+    nb = rnd() % 5 != 0;
+    fill_common(p.out_features, nb, &p.act_min, &p.act_max, &p.output_offset, &p.input_offset);
+    unused = 0;
+    (void)unused;
+    fill_data(p.batches * p.in_features, p.out_features * p.in_features);
+    tp_fully_connected_s8(&p, in, w, nb ? bias : 0, mult, shift, out_a);
+    tp_fully_connected_s8_cm4(&p, in, w, nb ? bias : 0, mult, shift, out_b);
+    return compare("fully_connected", k, p.batches * p.out_features);
+}
+
+int check_main(uint32_t seed, int32_t cases);
+int check_main(uint32_t seed, int32_t cases)
+{
+    int32_t k, done = 0;
+    rng_state = seed;
+    for (k = 0; done < cases; k++) {
+        int r;
+        switch (k % 3) {
+        case 0:
+            r = conv_case(k, 0);
+            break;
+        case 1:
+            r = conv_case(k, 1);
+            break;
+        default:
+            r = fc_case(k);
+            break;
+        }
+        if (r > 0) return 1;
+        if (r == 0) done++;
+    }
+    puts_("ok ");
+    putd(done);
+    puts_("\r\n");
+    return 0;
+}
