@@ -13,7 +13,17 @@ from typing import Any
 import numpy as np
 
 from tinyperf.codegen import planner
-from tinyperf.codegen.lower import ALIAS_OPS, HEADERS, KERNEL_FILES, TARGETS, Const, Lowered, Lowering, c_ident
+from tinyperf.codegen.lower import (
+    ALIAS_OPS,
+    HEADERS,
+    KERNEL_FILES,
+    TARGET_HEADERS,
+    TARGETS,
+    Const,
+    Lowered,
+    Lowering,
+    c_ident,
+)
 from tinyperf.codegen.reader import Model, Tensor, read_model
 from tinyperf.errors import ModelError
 from tinyperf.fsutil import atomic_dir
@@ -328,7 +338,7 @@ int {name}_invoke(const int8_t *input, int8_t *output)
         "arena_bytes": arena,
         "weight_bytes": total_weights,
         "macs": total_macs,
-        "kernel_files": sorted(kernels) + list(HEADERS),
+        "kernel_files": sorted(kernels) + list(HEADERS) + list(TARGET_HEADERS.get(target, ())),
         "ops": ops_json,
     }
     files = {f"{name}.h": h, f"{name}.c": c, f"{name}.json": json.dumps(meta, indent=2) + "\n"}

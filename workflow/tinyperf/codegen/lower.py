@@ -16,9 +16,9 @@ from tinyperf.errors import ModelError
 
 #: Kernel source per (op kernel, target); targets without an entry use the portable file.
 KERNEL_FILES: dict[str, dict[str, str]] = {
-    "conv_2d": {"portable": "tp_conv_2d.c"},
-    "depthwise_conv_2d": {"portable": "tp_depthwise_conv_2d.c"},
-    "fully_connected": {"portable": "tp_fully_connected.c"},
+    "conv_2d": {"portable": "tp_conv_2d.c", "cortex-m4": "tp_conv_2d_cm4.c"},
+    "depthwise_conv_2d": {"portable": "tp_depthwise_conv_2d.c", "cortex-m4": "tp_depthwise_conv_2d_cm4.c"},
+    "fully_connected": {"portable": "tp_fully_connected.c", "cortex-m4": "tp_fully_connected_cm4.c"},
     "average_pool_2d": {"portable": "tp_average_pool_2d.c"},
     "max_pool_2d": {"portable": "tp_max_pool_2d.c"},
     "add": {"portable": "tp_add.c"},
@@ -32,6 +32,8 @@ KERNEL_FILES: dict[str, dict[str, str]] = {
     "dequantize": {"portable": "tp_dequantize.c"},
 }
 HEADERS = ("tp_fixedpoint.h", "tp_runtime.h")
+#: Extra headers the variant files of a target include.
+TARGET_HEADERS: dict[str, tuple[str, ...]] = {"cortex-m4": ("tp_cm4.h",)}
 TARGETS = ("portable", "cortex-m4", "arc-em")
 
 PADDING = {0: "SAME", 1: "VALID"}

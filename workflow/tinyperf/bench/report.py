@@ -1,0 +1,97 @@
+"""Bench results as JSON rows and a text table, each figure beside TFLM + CMSIS-NN's and as a ratio."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tinyperf.bench.baseline import Baseline
+from tinyperf.bench.qemu import BenchRun
+
+
+def _ratio(a: int, b: int | None) -> float | None:
+    return round(a / b, 3) if b else None
+
+
+def row(run: BenchRun, base: Baseline | None, board: str, exact: bool | None = None) -> dict[str, Any]:
+    macs = int(run.meta["macs"])
+    r: dict[str, Any] = {
+        "model": run.name,
+        "board": board,
+        "target": run.target,
+        "source": run.meta["source"],
+        "instructions": run.instructions,
+        "macs": macs,
+        "instructions_per_mac": round(run.instructions / macs, 3) if macs else None,
+        "arena_bytes": run.arena_bytes,
+        "flash_bytes": run.flash_bytes,
+        "code_bytes": run.code_bytes,
+        "weight_bytes": int(run.meta["weight_bytes"]),
+        "const_bytes": run.const_bytes,
+        "bit_exact_tflm": exact,
+    }
+    if base:
+        r.update(
+            tflm_instructions=base.instructions,
+            tflm_instructions_per_mac=round(base.instructions / macs, 3) if macs else None,
+            tflm_arena_bytes=base.arena_bytes,
+            tflm_flash_bytes=base.flash_bytes,
+            instructions_ratio=_ratio(run.instructions, base.instructions),
+            arena_ratio=_ratio(run.arena_bytes, base.arena_bytes),
+            flash_ratio=_ratio(run.flash_bytes, base.flash_bytes),
+            meets_instructions=run.instructions <= base.target_instructions,
+            meets_arena=run.arena_bytes <= base.target_arena,
+            meets_flash=run.flash_bytes <= base.flash_bytes,
+        )
+    r["layers"] = layers(run)
+    return r
+
+
+def layers(run: BenchRun) -> list[dict[str, Any]]:
+    out = []
+    for op in run.meta["ops"]:
+        n = run.layer_instructions.get(int(op["index"]))
+        out.append({
+            "index": op["index"], "op": op["op"], "name": op["name"],
+            "in_shape": op["inputs"][0]["shape"] if op["inputs"] else None,
+            "out_shape": op["outputs"][0]["shape"], "macs": op["macs"], "instructions": n or 0,
+            "instructions_per_mac": round(n / op["macs"], 3) if n and op["macs"] else None,
+            "kernel": op.get("kernel"),
+        })  # fmt: skip
+    return out
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "NO"
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    cols = [("model", "model"), ("instructions", "instr"), ("tflm_instructions", "TFLM instr"),
+            ("instructions_ratio", "ratio"), ("instructions_per_mac", "instr/MAC"), ("macs", "MACs"),
+            ("arena_bytes", "arena"), ("tflm_arena_bytes", "TFLM arena"), ("arena_ratio", "ratio"),
+            ("flash_bytes", "flash"), ("tflm_flash_bytes", "TFLM flash"), ("flash_ratio", "ratio"),
+            ("bit_exact_tflm", "=TFLM")]  # fmt: skip
+    cells = [[h for _, h in cols]] + [[_fmt(r.get(k)) for k, _ in cols] for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(cols))]
+    lines = ["  ".join(c[i].rjust(widths[i]) if i else c[i].ljust(widths[i]) for i in range(len(cols)))
+             for c in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def layer_table(r: dict[str, Any]) -> str:
+    total = r["instructions"] or 1
+    lines = [f"{r['model']}: per layer ({r['target']})",
+             f"{'#':>3} {'op':18} {'output':16} {'MACs':>10} {'instr':>11} {'instr/MAC':>9} {'share':>6}"]
+    for lay in r["layers"]:
+        if not lay["instructions"]:
+            continue
+        ipm = f"{lay['instructions_per_mac']:.2f}" if lay["instructions_per_mac"] else "-"
+        lines.append(f"{lay['index']:3d} {lay['op'][:18]:18} {str(lay['out_shape'])[:16]:16} {lay['macs']:10,d} "
+                     f"{lay['instructions']:11,d} {ipm:>9} {100 * lay['instructions'] / total:5.1f}%")
+    return "\n".join(lines)
