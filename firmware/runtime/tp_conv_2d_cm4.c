@@ -12,7 +12,7 @@
 #include "tp_runtime.h"
 
 /* acc[pixel][channel] += run(x_pixel) . run(w_channel) over n bytes. */
-static inline void dot_2x2(const int8_t *x0, const int8_t *x1, const int8_t *w0, const int8_t *w1, int32_t n,
+__attribute__((noinline)) static void dot_2x2(const int8_t *x0, const int8_t *x1, const int8_t *w0, const int8_t *w1, int32_t n,
                            uint32_t off2, int32_t *acc)
 {
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
@@ -50,7 +50,7 @@ static inline void dot_2x2(const int8_t *x0, const int8_t *x1, const int8_t *w0,
 }
 
 /* acc[channel] += run(x) . run(w_channel) over n bytes. */
-static inline void dot_1x2(const int8_t *x0, const int8_t *w0, const int8_t *w1, int32_t n, uint32_t off2,
+__attribute__((noinline)) static void dot_1x2(const int8_t *x0, const int8_t *w0, const int8_t *w1, int32_t n, uint32_t off2,
                            int32_t *acc)
 {
     int32_t a0 = acc[0], a1 = acc[1];
