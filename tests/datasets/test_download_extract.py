@@ -92,20 +92,27 @@ def test_truncated_download_is_kept_as_part_and_resumed(tmp_path: Path, src: Pat
     assert (out / "data.tar.gz").read_bytes() == data and not part.exists()
 
 
-def test_null_sha256_refused_unless_trusted(tmp_path: Path, src: Path) -> None:
+def test_file_without_any_checksum_refused_unless_trusted(tmp_path: Path, src: Path) -> None:
     arc = _tar(src / "data.tar.gz", {"x.txt": b"abc"})
-    md5 = hashlib.md5(arc.read_bytes()).hexdigest()
-    m = _manifest(tmp_path, [_entry(arc, sha256=None, md5=md5)])
+    m = _manifest(tmp_path, [_entry(arc, sha256=None)])
     out = tmp_path / "dl"
     with pytest.raises(DatasetError, match=r"data\.tar\.gz.*--trust-unverified"):
         download.fetch_all(m, out)
     assert _final_names(out) == []
     records = download.fetch_all(m, out, trust_unverified=True)
-    assert records[0]["checked"] == ["size", "md5"]
+    assert records[0]["checked"] == ["size"] and records[0]["trusted_unverified"]
+
+
+def test_publishers_md5_verifies_when_no_sha256_is_published(tmp_path: Path, src: Path) -> None:
+    arc = _tar(src / "data.tar.gz", {"x.txt": b"abc"})
+    md5 = hashlib.md5(arc.read_bytes()).hexdigest()
+    out = tmp_path / "dl"
+    records = download.fetch_all(_manifest(tmp_path, [_entry(arc, sha256=None, md5=md5)]), out)
+    assert records[0]["checked"] == ["size", "md5"] and "trusted_unverified" not in records[0]
     bad = _manifest(tmp_path, [_entry(arc, sha256=None, md5="0" * 32)])
     (out / "data.tar.gz").unlink()
     with pytest.raises(DatasetError, match="md5 mismatch"):
-        download.fetch_all(bad, out, trust_unverified=True)
+        download.fetch_all(bad, out)
     assert _final_names(out) == []
 
 

@@ -4,7 +4,7 @@
 
 rule synth_dataset:
     input:
-        code=lib("datasets"),
+        code=lib("datasets/synth", "datasets/wavio", "datasets/manifest"),
     output:
         manifest="resources/synth/{task}/manifest.yaml",
     log:
@@ -21,7 +21,7 @@ rule synth_dataset:
 rule download:
     input:
         manifest=manifest,
-        code=lib("datasets"),
+        code=lib("datasets/download", "datasets/manifest"),
     output:
         # The archives sit beside this record, undeclared, so that Snakemake never deletes a partial
         # download before a retry: the downloader resumes it.
@@ -42,7 +42,7 @@ rule extract:
     input:
         manifest=manifest,
         record="resources/downloads/{data}/{task}/verified.json",
-        code=lib("datasets"),
+        code=lib("datasets/extract", "datasets/manifest"),
     output:
         raw=directory("resources/raw/{data}/{task}"),
     log:
@@ -66,7 +66,7 @@ rule prepare:
     log:
         "logs/prepare/{data}/{task}.log",
     params:
-        eval_limit=f"--eval-limit {CFG['eval_limit']}" if CFG["eval_limit"] else "",
+        eval_limit=lambda wc: f"--eval-limit {n}" if (n := tpconfig.eval_limit(CFG, wc.task)) else "",
         seed=CFG["seed"],
     threads: 2
     conda:

@@ -26,6 +26,6 @@ rule measure:
     conda:
         "../../envs/runner.yaml"
     shell:
-        "tinyperf run --board {wildcards.board} --task {wildcards.task} --firmware {input.fw}/firmware.elf "
+        "tinyperf run --board {wildcards.board} --firmware {input.fw}/firmware.elf "
         "--mode {wildcards.mode} --data {params.eval_dir} -o {output.out} --windows {params.windows} "
         "--min-window-s {params.min_window_s} {params.serial} > {log} 2>&1"

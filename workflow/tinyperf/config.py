@@ -74,9 +74,16 @@ def epochs(cfg: dict[str, Any], task: str) -> int:
     value = cfg["epochs"]
     if isinstance(value, int):
         return value
-    if isinstance(value, dict) and task in value:
+    if isinstance(value, dict) and task in value:  # per-task mapping
         return int(value[task])
     return int(profiles.task(task)["training"]["epochs"])
+
+
+def eval_limit(cfg: dict[str, Any], task: str) -> int | None:
+    value = cfg["eval_limit"]
+    if isinstance(value, dict):
+        return value.get(task)
+    return value
 
 
 def model_key(cfg: dict[str, Any]) -> str:

@@ -46,6 +46,12 @@ def _digests(path: Path) -> tuple[str, str]:
     return sha.hexdigest(), md5.hexdigest()
 
 
+def verifiable(archive: mf.Archive) -> bool:
+    """A file is verifiable by its sha256, or by the md5 its publisher gives where no sha256 is published
+    (Zenodo publishes md5 only)."""
+    return archive.sha256 is not None or archive.md5 is not None
+
+
 def verify(path: Path, archive: mf.Archive) -> dict[str, Any]:
     """Check size, sha256 and md5 against the manifest; return what was checked. Raises DatasetError."""
     size = path.stat().st_size
@@ -115,11 +121,10 @@ def fetch(archive: mf.Archive, out_dir: str | Path, trust_unverified: bool = Fal
           backoff_s: float = 1.0, timeout_s: float = 60.0) -> dict[str, Any]:
     """Make ``out_dir/<name>`` a verified copy of *archive*; return its verification record."""
     out_dir = Path(out_dir)
-    if archive.sha256 is None and not trust_unverified:
+    if not verifiable(archive) and not trust_unverified:
         raise DatasetError(
-            f"{archive.name}: the manifest has no sha256 for this file (null), so it cannot be verified; "
-            "pass --trust-unverified (trust_unverified=True) to accept it on its size"
-            + (" and md5" if archive.md5 else "") + " alone")
+            f"{archive.name}: the manifest has no checksum for this file (sha256 and md5 null), so it cannot be "
+            "verified; pass --trust-unverified (trust_unverified=True) to accept it on its size alone")
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / archive.name
     if final.exists():
@@ -155,7 +160,7 @@ def fetch(archive: mf.Archive, out_dir: str | Path, trust_unverified: bool = Fal
         part.unlink(missing_ok=True)  # a complete but wrong file cannot be resumed into a right one
         raise
     os.replace(part, final)
-    if archive.sha256 is None:
+    if not verifiable(archive):
         record["trusted_unverified"] = True
         log.warning("%s: accepted without a sha256 (its sha256 is %s)", archive.name, record["sha256"])
     log.info("%s: %d bytes, sha256 %s", archive.name, record["size"], record["sha256"])
@@ -167,10 +172,10 @@ def fetch_all(manifest_path: str | Path, out_dir: str | Path, trust_unverified: 
     """Fetch every archive of a manifest into *out_dir*; optionally write a JSON record of what was verified."""
     m = mf.load(manifest_path)
     if not trust_unverified:
-        missing = [a.name for a in m.archives if a.sha256 is None]
+        missing = [a.name for a in m.archives if not verifiable(a)]
         if missing:
-            raise DatasetError(f"{m.path}: no sha256 for {', '.join(missing)}; these cannot be verified. "
-                               "Pass --trust-unverified to accept them on size and md5.")
+            raise DatasetError(f"{m.path}: no checksum for {', '.join(missing)}; these cannot be verified. "
+                               "Pass --trust-unverified to accept them on their size alone.")
     records = [fetch(a, out_dir, trust_unverified, retries=retries, backoff_s=backoff_s) for a in m.archives]
     if record is not None:
         fsutil.write_json(record, {"task": m.task, "source": m.source, "manifest": str(m.path),

@@ -31,6 +31,35 @@ def lr_at(schedule: dict[str, Any], epoch: int) -> float:
     raise ValueError(f"unknown learning-rate schedule {kind!r}")
 
 
+def refresh_batchnorm(keras: Any, model: Any, x: np.ndarray, batch: int, max_batches: int = 64) -> int:
+    """Re-estimate every BatchNormalization layer's moving mean and variance over the training data.
+
+    Keras keeps them as exponential averages with momentum 0.99, which need a few hundred steps to forget
+    their initial values (0 and 1). A short training (the demo's few epochs on small data) ends with stale
+    statistics, and inference then sees a different network from the one trained. Averaging the batch
+    statistics over the data (momentum i/(i+1) for the i-th batch: an exact running mean) gives what the
+    moving averages converge to; nothing else changes. Returns the number of batches used.
+    """
+    layers = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    if not layers:
+        return 0
+    saved = [layer.momentum for layer in layers]
+    n = 0
+    try:
+        for n, start in enumerate(range(0, min(len(x), batch * max_batches), batch)):
+            for layer in layers:
+                layer.momentum = n / (n + 1)
+            model(x[start : start + batch], training=True)  # eager call: the momentum above is used
+    finally:
+        for layer, momentum in zip(layers, saved, strict=True):
+            layer.momentum = momentum
+    return n + 1
+
+
+#: Below this many optimizer steps the BatchNormalization moving averages (momentum 0.99) are still stale.
+BN_SETTLED_STEPS = 1000
+
+
 def load_training_data(task: str, prepared: Path) -> tuple[np.ndarray, Any, np.ndarray | None, Any]:
     from tinyperf import datasets
 
@@ -88,6 +117,13 @@ def train(task: str, prepared: str | Path, out_dir: str | Path, epochs: int, see
                             steps_per_epoch=int(np.ceil(len(x) / batch)), **fit_kw)
     else:
         history = model.fit(x, targets, batch_size=batch, shuffle=True, **fit_kw)
+    steps = epochs * int(np.ceil(len(x) / batch))
+    bn_batches = 0
+    if steps < BN_SETTLED_STEPS:
+        order = np.random.default_rng(seed).permutation(len(x))
+        bn_batches = refresh_batchnorm(keras, model, x[order], batch)
+        log.info("%d optimizer steps only: BatchNormalization statistics re-estimated over %d batches", steps,
+                 bn_batches)
     seconds = time.monotonic() - started
 
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
@@ -100,6 +136,8 @@ def train(task: str, prepared: str | Path, out_dir: str | Path, epochs: int, see
         "train_samples": len(x),
         "val_samples": 0 if xv is None else len(xv),
         "params": int(model.count_params()),
+        "steps": steps,
+        "batchnorm_refreshed_batches": bn_batches,
         "seconds": round(seconds, 2),
         "final": {k: v[-1] for k, v in hist.items()},
         "versions": tfenv.versions(),
