@@ -13,6 +13,11 @@ except Exception as exc:  # ConfigError; re-raised as a WorkflowError so Snakema
 
 TASKS = tpconfig.tasks(CFG)
 BOARDS = tpconfig.boards(CFG)
+# Boards estimated on qemu_m4: those asked for, and any Cortex-M4 board in BOARDS with no port configured.
+ESTIMATES = list(dict.fromkeys(
+    tpconfig.estimates(CFG)
+    + [b for b in BOARDS if tpconfig.needs_hardware(CFG, b) and profiles.board(b)["estimate_from"] == "qemu_m4"]
+))
 DATA = CFG["data"]
 MODEL = tpconfig.model_key(CFG)
 LIB = "workflow/tinyperf"
@@ -80,10 +85,19 @@ def run_dir(task, board):
     return f"results/{DATA}/{task}/{MODEL}/{board}"
 
 
+def estimate_before_flash(wildcards):
+    """A board with no port gets its estimate before the run stops at flashing, which needs the board."""
+    if wildcards.board in ESTIMATES and tpconfig.needs_hardware(CFG, wildcards.board):
+        return f"results/{wildcards.data}/{wildcards.task}/{wildcards.model}/{wildcards.board}/estimate"
+    return []
+
+
 def all_targets():
     targets = []
     for task in TASKS:
         targets.append(f"results/{DATA}/{task}/{MODEL}/accuracy_host.json")
         for board in BOARDS:
             targets += [f"{run_dir(task, board)}/performance", f"{run_dir(task, board)}/accuracy"]
+        for board in ESTIMATES:
+            targets += [f"{run_dir(task, board)}/firmware", f"{run_dir(task, board)}/estimate"]
     return targets

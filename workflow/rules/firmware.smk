@@ -24,6 +24,7 @@ rule firmware:
 rule flash:
     input:
         fw="results/{data}/{task}/{model}/{board}/firmware",
+        estimate=estimate_before_flash,
         profile=board_profile,
         code=lib("flash"),
     output:

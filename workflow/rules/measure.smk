@@ -29,3 +29,51 @@ rule measure:
         "tinyperf run --board {wildcards.board} --firmware {input.fw}/firmware.elf "
         "--mode {wildcards.mode} --data {params.eval_dir} -o {output.out} --windows {params.windows} "
         "--min-window-s {params.min_window_s} {params.serial} > {log} 2>&1"
+
+
+# Without the board: the same inference code, compiled with the board's flags, counted on qemu_m4.
+rule estimate_firmware:
+    input:
+        src=codegen_dir,
+        dut=glob.glob("firmware/dut/*"),
+        board_src=glob.glob("firmware/boards/qemu_m4/*"),
+        profile=board_profile,
+        task_profile=task_profile,
+        code=lib("firmware"),
+    output:
+        fw=directory("results/{data}/{task}/{model}/{board}/estimate_firmware"),
+    log:
+        "logs/estimate_firmware/{data}/{task}/{model}/{board}.log",
+    wildcard_constraints:
+        board="nano33ble|sparkfun_edge",
+    conda:
+        "../../envs/firmware.yaml"
+    shell:
+        "tinyperf build --board qemu_m4 --cflags-of {wildcards.board} --model {input.src} --task {wildcards.task} "
+        "-o {output.fw} > {log} 2>&1"
+
+
+rule estimate:
+    input:
+        fw="results/{data}/{task}/{model}/{board}/estimate_firmware",
+        data="results/{data}/{task}/data",
+        code=lib("runner", "codec", "datasets"),
+    output:
+        out=directory("results/{data}/{task}/{model}/{board}/estimate"),
+    log:
+        "logs/estimate/{data}/{task}/{model}/{board}.log",
+    wildcard_constraints:
+        board="nano33ble|sparkfun_edge",
+    params:
+        eval_dir=lambda wc, input: f"{input.data}/eval",
+        windows=CFG["runner"]["windows"],
+        min_window_s=CFG["runner"]["min_window_s"],
+    resources:
+        board_qemu_m4=1,
+    localrule: True
+    conda:
+        "../../envs/runner.yaml"
+    shell:
+        "tinyperf run --board qemu_m4 --estimate-for {wildcards.board} --firmware {input.fw}/firmware.elf "
+        "--mode performance --data {params.eval_dir} -o {output.out} --windows {params.windows} "
+        "--min-window-s {params.min_window_s} > {log} 2>&1"

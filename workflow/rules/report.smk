@@ -15,7 +15,7 @@ TRAINED_PLOTS = report_layout.plot_files(TASKS, BOARDS, trained=MODEL == "train"
 
 rule summary:
     input:
-        measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS),
+        measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS, ESTIMATES),
         host=lambda wc: report_layout.host_accuracy(wc.data, wc.model, TASKS),
         code=lib("report"),
     output:
@@ -29,7 +29,7 @@ rule summary:
     log:
         "logs/report/{data}/{model}/summary.log",
     params:
-        runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS)),
+        runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS, ESTIMATES)),
         config_hash=CONFIG_HASH,
     conda:
         "../../envs/report.yaml"
@@ -40,7 +40,7 @@ rule summary:
 
 rule plots:
     input:
-        measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS),
+        measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS, ESTIMATES),
         host=lambda wc: report_layout.host_accuracy(wc.data, wc.model, TASKS),
         code=lib("report"),
     output:
@@ -99,7 +99,7 @@ rule plots:
     log:
         "logs/report/{data}/{model}/plots.log",
     params:
-        runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS)),
+        runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS, ESTIMATES)),
         out=f"{REPORT}/plots",
         config_hash=CONFIG_HASH,
     conda:
@@ -111,7 +111,7 @@ rule plots:
 
 rule submission:
     input:
-        measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS),
+        measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS, ESTIMATES),
         host=lambda wc: report_layout.host_accuracy(wc.data, wc.model, TASKS),
         code=lib("report", "submission"),
     output:
@@ -119,7 +119,7 @@ rule submission:
     log:
         "logs/report/{data}/{model}/submission.log",
     params:
-        runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS)),
+        runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS, ESTIMATES)),
         config_hash=CONFIG_HASH,
     conda:
         "../../envs/report.yaml"

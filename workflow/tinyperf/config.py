@@ -70,6 +70,15 @@ def boards(cfg: dict[str, Any]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def estimates(cfg: dict[str, Any]) -> list[str]:
+    return list(cfg["estimate"])
+
+
+def needs_hardware(cfg: dict[str, Any], board: str) -> bool:
+    """A board whose measurements need a device on a serial port, and none is configured."""
+    return profiles.board(board)["serial"]["transport"] == "serial" and not cfg["runner"]["port"]
+
+
 def epochs(cfg: dict[str, Any], task: str) -> int:
     value = cfg["epochs"]
     if isinstance(value, int):

@@ -181,9 +181,20 @@ def _overflow_error(output: str, task: str, board: str, prof: dict[str, Any],
     return BuildError(f"{task} does not fit {board}: region {region} overflowed by {over} bytes")
 
 
-def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | Path) -> BuildResult:
-    """Compile and link; OUT gets firmware.elf (+ .bin/.hex for bare-metal boards), memory.json, build.log."""
+def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | Path,
+                   cflags_of: str | None = None) -> BuildResult:
+    """Compile and link; OUT gets firmware.elf (+ .bin/.hex for bare-metal boards), memory.json, build.log.
+
+    *cflags_of* names another board whose architecture flags replace this board's: the same inference code
+    with the same compiler flags as that board, on this board's layer (estimates on qemu_m4 of a Cortex-M4
+    board that is not attached).
+    """
     prof = profiles.board(board)
+    if cflags_of is not None:
+        other = profiles.board(cflags_of)
+        if other["arch"] != prof["arch"]:
+            raise BuildError(f"cannot build {board} firmware with {cflags_of}'s flags: {cflags_of} is "
+                             f"{other['arch']}, {board} is {prof['arch']}")
     model_dir = Path(model_dir).resolve()
     out_dir = Path(out_dir)
     board_dir = FIRMWARE_DIR / "boards" / board
@@ -196,7 +207,7 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
     tc = prof["toolchain"]
     cc = find_compiler(board, prof)
     prefix = cc[: -len("gcc")]  # objcopy & co. from the same place as the compiler
-    arch_flags = list(tc["cflags"])
+    arch_flags = list(profiles.board(cflags_of)["toolchain"]["cflags"] if cflags_of else tc["cflags"])
     cflags = (arch_flags + COMMON_CFLAGS + (FREESTANDING_CFLAGS if freestanding else []) + task_defines(task)
               + board_defines(prof))
     includes = [f"-I{DUT_DIR}", f"-I{board_dir}", f"-I{model_dir}"]
@@ -237,6 +248,9 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
         shutil.rmtree(tmp / "obj")
 
         memory = _memory_report(elf, board, task, prof, model_dir)
+        memory["cflags"] = arch_flags
+        if cflags_of:
+            memory["cflags_of"] = cflags_of
         write_json(tmp / "memory.json", memory)
         (tmp / "build.log").write_text(blog.text())
         for kind in ("flash", "ram"):

@@ -13,6 +13,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--board", required=True, choices=BOARDS)
     p.add_argument("--model", required=True, help="directory written by `tinyperf codegen` (model.h, *.c)")
     p.add_argument("--task", required=True, choices=TASKS)
+    p.add_argument("--cflags-of", choices=BOARDS, default=None,
+                   help="compile with another board's architecture flags (an estimate run on qemu_m4)")
     p.add_argument("-o", "--out", required=True, help="output directory (firmware.elf, memory.json, build.log)")
     p.set_defaults(func=run)
 
@@ -20,7 +22,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tinyperf.firmware.build import build_firmware
 
-    result = build_firmware(args.board, args.model, args.task, args.out)
+    result = build_firmware(args.board, args.model, args.task, args.out, cflags_of=args.cflags_of)
     flash, ram = result.memory["flash"], result.memory["ram"]
     print(f"{result.firmware}: flash {flash['used_bytes']} B, RAM {ram['used_bytes']} B")
     return 0

@@ -65,6 +65,7 @@ class Run:
     compiled: dict[str, Any] | None = None
     memory: dict[str, Any] | None = None
     performance: dict[str, Any] | None = None
+    estimate: dict[str, Any] | None = None  # the qemu_m4 estimate of a board that was not attached
     accuracy: dict[str, Any] | None = None
     estimate_source: dict[str, Any] | None = None  # qemu_m4's performance results, for an estimated latency
     files: dict[str, Path] = field(default_factory=dict)
@@ -143,6 +144,7 @@ def load_run(run_dir: str | Path) -> Run:
         "compiled": run.model_dir / "codegen" / codegen_target(board) / "model.json",
         "memory": run_dir / "firmware" / "memory.json",
         "performance": run_dir / "performance" / "results.json",
+        "estimate": run_dir / "estimate" / "results.json",
         "accuracy": run_dir / "accuracy" / "results.json",
     }
     if model != "train":
@@ -156,6 +158,9 @@ def load_run(run_dir: str | Path) -> Run:
         setattr(run, name, read_json(path))
         if getattr(run, name) is not None:
             run.files[name] = path
+    if run.performance is None and run.estimate is not None:
+        # No board attached: the estimate run (same code and flags on qemu_m4) stands for the performance run.
+        run.performance = run.estimate
     source = profiles.board(board).get("estimate_from")
     if source and not dig(run.performance, "latency_ms"):
         path = run.model_dir / source / "performance" / "results.json"

@@ -32,14 +32,20 @@ def plot_files(tasks: Iterable[str], boards: Iterable[str], trained: bool = True
     }
 
 
-def run_dirs(data: str, model: str, tasks: Iterable[str], boards: Iterable[str]) -> list[str]:
-    boards = list(boards)
+def run_dirs(data: str, model: str, tasks: Iterable[str], boards: Iterable[str],
+             estimates: Iterable[str] = ()) -> list[str]:
+    """Run folders: the measured boards', then those of boards with a qemu_m4 estimate only."""
+    boards = list(boards) + [b for b in estimates if b not in boards]
     return [f"results/{data}/{t}/{model}/{b}" for t in tasks for b in boards]
 
 
-def measured(data: str, model: str, tasks: Iterable[str], boards: Iterable[str]) -> list[str]:
+def measured(data: str, model: str, tasks: Iterable[str], boards: Iterable[str],
+             estimates: Iterable[str] = ()) -> list[str]:
     """The runner's output folders the report reads (the workflow's inputs of the report rules)."""
-    return [f"{run}/{mode}" for run in run_dirs(data, model, tasks, boards) for mode in ("performance", "accuracy")]
+    tasks = list(tasks)
+    out = [f"{run}/{mode}" for run in run_dirs(data, model, tasks, boards) for mode in ("performance", "accuracy")]
+    boards = list(boards)
+    return out + [f"{run}/estimate" for run in run_dirs(data, model, tasks, [b for b in estimates if b not in boards])]
 
 
 def host_accuracy(data: str, model: str, tasks: Iterable[str]) -> list[str]:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tinyperf.errors import TinyperfError
+from tinyperf.errors import ConfigError, TinyperfError
 from tinyperf.fsutil import atomic_dir, sha256_file, write_json
 from tinyperf.profiles import BOARDS
 
@@ -35,6 +35,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--warmup", type=int, help="warmup inferences per window (default: the task profile's)")
     p.add_argument("--max-files", type=int, help="accuracy on the first N files only (not compliant)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a reply line")
+    p.add_argument("--estimate-for", choices=BOARDS, default=None, metavar="BOARD",
+                   help="performance on qemu_m4 of a Cortex-M4 board that is not attached: report the latency its "
+                        "instruction count implies at BOARD's clock, labelled as an estimate")
     p.add_argument("--full-log", action="store_true", help="log every db chunk (large for accuracy runs)")
     p.set_defaults(func=run)
 
@@ -60,10 +63,13 @@ def _stamp() -> str:
 def run(args: argparse.Namespace) -> int:
     from tinyperf.runner.accuracy import accuracy_lines, run_accuracy
     from tinyperf.runner.client import TrafficLog
-    from tinyperf.runner.performance import PerformanceOptions, performance_lines, run_performance
+    from tinyperf.runner.performance import PerformanceOptions, as_estimate, performance_lines, run_performance
     from tinyperf.runner.session import open_dut
 
     out: Path = args.out
+    if args.estimate_for and (args.board != "qemu_m4" or args.mode != "performance"):
+        raise ConfigError("--estimate-for needs --board qemu_m4 --mode performance: the estimate is the instruction "
+                          "count of the same code on the emulated Cortex-M4")
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.run.", dir=out.parent))
     log_path = work / "log.txt"
@@ -76,13 +82,16 @@ def run(args: argparse.Namespace) -> int:
                 if args.mode == "performance":
                     opts = PerformanceOptions(args.min_window_s, args.windows, args.iterations, args.warmup)
                     result = run_performance(dut.client, dut.task, args.data, args.board, opts)
+                    if args.estimate_for:
+                        result = as_estimate(result, args.estimate_for)
                     lines = performance_lines(result)
                 else:
                     result = run_accuracy(dut.client, dut.task, args.data, args.max_files)
                     lines = accuracy_lines(result)
                 unexpected = dut.client.unexpected
         header: dict[str, Any] = {
-            "board": args.board, "task": dut.task, "model_version": dut.model_version, "dut_name": dut.name,
+            "board": args.estimate_for or args.board, "task": dut.task, "model_version": dut.model_version,
+            "dut_name": dut.name,
             "firmware": str(args.firmware) if args.firmware else None,
             "firmware_sha256": sha256_file(args.firmware) if args.firmware else None,
             "port": args.port, "data": str(args.data),
