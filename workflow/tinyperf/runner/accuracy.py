@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from tinyperf.datasets.evalset import read_labels
+from tinyperf.progress import track
 from tinyperf.runner.client import DutClient
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def run_accuracy(client: DutClient, task: str, data_dir: Path, max_files: int | 
         entries = entries[:max_files]
     predictions: list[dict[str, Any]] = []
     t0 = time.monotonic()
-    for k, entry in enumerate(entries):
+    for k, entry in enumerate(track(entries, desc=f"accuracy {task}", unit="file")):
         raw = (data_dir / entry.file).read_bytes()
         outputs = []
         for window in entry.windows(raw):

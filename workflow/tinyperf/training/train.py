@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from tinyperf import fsutil, profiles, tfenv
+from tinyperf import fsutil, profiles, progress, tfenv
 from tinyperf.errors import DatasetError
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,12 @@ def train(task: str, prepared: str | Path, out_dir: str | Path, epochs: int, see
         targets, val_targets = y, yv
 
     callbacks = [keras.callbacks.LearningRateScheduler(lambda e, _lr: lr_at(recipe["lr_schedule"], e))]
-    fit_kw: dict[str, Any] = {"epochs": epochs, "callbacks": callbacks, "verbose": 2}
+    # On a terminal one redrawn line; in a log (Snakemake) one line per epoch.
+    verbose = 2
+    if progress.enabled():
+        callbacks.append(progress.keras_callback(epochs, desc=f"training {task}"))
+        verbose = 0
+    fit_kw: dict[str, Any] = {"epochs": epochs, "callbacks": callbacks, "verbose": verbose}
     if xv is not None:
         fit_kw["validation_data"] = (xv, val_targets)
     elif recipe.get("validation_split"):
