@@ -5,6 +5,9 @@
 
 #include "board.h"
 #include "fmt.h"
+#if defined(TP_SCENARIO)
+#include "scenario.h" /* firmware/scenario/: the multi-model `scenario` command */
+#endif
 
 #if !defined(TP_MAX_DB_INPUT_SIZE) || !defined(TP_MODEL_VERSION)
 #error "build with -DTP_MAX_DB_INPUT_SIZE=N -DTP_MODEL_VERSION=\"...\" (tinyperf build does)"
@@ -213,7 +216,13 @@ static void help(void)
             "  print [N=16] [offset=0]\r\n"
             "             : Print N bytes at offset as hex\r\n"
             "infer N [W=0]: Load input, execute N inferences after W warmup loops\r\n"
-            "results      : Return the result fp32 vector\r\n");
+            "results      : Return the result fp32 vector\r\n"
+#if defined(TP_SCENARIO)
+            "scenario     : Print the scenario's name, kind and models\r\n"
+            "  load ID    : Load model ID's input from the db buffer\r\n"
+            "  run P      : Run period P of the scenario, timestamps per model\r\n"
+#endif
+            );
 }
 
 static void dispatch(char *line)
@@ -237,6 +246,10 @@ static void dispatch(char *line)
         infer_command(&cursor);
     } else if (str_eq(tok, "results")) {
         task_results();
+#if defined(TP_SCENARIO)
+    } else if (str_eq(tok, "scenario")) {
+        scenario_command(cursor);
+#endif
     } else {
         fmt_str("e-[Unknown command: ");
         fmt_str(tok);

@@ -13,13 +13,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, help="directory to (re)create with the generated sources")
     p.add_argument("--name", default="model", help="C prefix of the generated API (default: model)")
     p.add_argument("--target", default="portable", choices=TARGETS, help="kernel variant set")
+    p.add_argument("--arena", default="static", choices=["static", "extern"],
+                   help="static: the arena inside NAME.c (default); extern: the caller provides it through the "
+                   "NAME_arena pointer (models sharing one arena)")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from tinyperf.codegen.compiler import compile_model
 
-    meta = compile_model(args.model, args.output, name=args.name, target=args.target)
+    meta = compile_model(args.model, args.output, name=args.name, target=args.target, arena=args.arena)
     print(
         f"{args.output}: {len(meta['ops'])} layers, {meta['macs']} MACs, "
         f"{meta['weight_bytes']} weight bytes, {meta['arena_bytes']} arena bytes"

@@ -1,0 +1,1 @@
+"""Multi-DNN scenarios: several models in one firmware with one shared arena, pipelined or concurrent."""
