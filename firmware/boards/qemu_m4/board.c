@@ -11,6 +11,10 @@
 #define UART_DATA REG(0x40004000u)
 #define UART_STATE REG(0x40004004u) /* b0 TX full, b1 RX full */
 #define UART_CTRL REG(0x40004008u)  /* b0 TX enable, b1 RX enable: QEMU drops TX and refuses RX otherwise */
+#define UART_INTCLEAR REG(0x4000400Cu) /* b1: RX interrupt */
+#define UART_CTRL_RX_IRQ 0x8u
+#define NVIC_ISER0 REG(0xE000E100u)
+#define UART0_RX_IRQ 0u /* mps2-an386: UART0 RX is IRQ 0 */
 #define UART_BAUDDIV REG(0x40004010u)
 #define SYST_CSR REG(0xE000E010u) /* b0 enable, b1 interrupt on wrap, b2 CPU clock */
 #define SYST_RVR REG(0xE000E014u)
@@ -24,10 +28,15 @@ static volatile uint32_t systick_wraps;
 void SysTick_Handler(void);
 void SysTick_Handler(void) { systick_wraps++; }
 
+/* The RX interrupt only wakes the core from WFI in board_getc; the byte itself is read there. */
+void UART0RX_Handler(void);
+void UART0RX_Handler(void) { UART_INTCLEAR = 2u; }
+
 void board_init(void)
 {
     UART_BAUDDIV = CPU_HZ / 115200u; /* QEMU ignores the rate but wants a divider >= 16 */
-    UART_CTRL = 0x3u;
+    UART_CTRL = 0x3u | UART_CTRL_RX_IRQ;
+    NVIC_ISER0 = 1u << UART0_RX_IRQ;
     SYST_RVR = 0x00FFFFFFu; /* 24 bits: wraps every 0.67 s of virtual time, counted by the interrupt */
     SYST_CVR = 0u;
     SYST_CSR = 0x7u;
@@ -40,9 +49,20 @@ void board_putc(char c)
     UART_DATA = (uint8_t)c;
 }
 
+/* Wait for a byte asleep rather than spinning on the status register: a spinning guest keeps QEMU's single
+ * TCG thread busy, and QEMU then hands over each received byte only at its next timer deadline (about 10 KB/s).
+ * Asleep, the core leaves the thread free and each byte arrives at once. Interrupts are masked between the test
+ * and the WFI so a byte arriving in between still wakes it (WFI wakes on a pending interrupt even when masked). */
 int board_getc(void)
 {
-    while (!(UART_STATE & 2u)) {
+    for (;;) {
+        __asm volatile("cpsid i" ::: "memory");
+        if (UART_STATE & 2u) {
+            __asm volatile("cpsie i" ::: "memory");
+            break;
+        }
+        __asm volatile("wfi");
+        __asm volatile("cpsie i" ::: "memory");
     }
     return (int)(UART_DATA & 0xFFu);
 }

@@ -7,6 +7,7 @@
 extern uint32_t __stack_top, __data_start, __data_end, __data_load, __bss_start, __bss_end;
 void Reset_Handler(void);
 void SysTick_Handler(void);
+void UART0RX_Handler(void);
 void Fault_Handler(void);
 
 void Reset_Handler(void)
@@ -55,4 +56,5 @@ __attribute__((section(".isr_vector"), used)) void (*const vector_table[16 + 32]
     0,
     Default_Handler, /* PendSV */
     SysTick_Handler,
+    UART0RX_Handler, /* IRQ 0: UART0 RX */
 };
