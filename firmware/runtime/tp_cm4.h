@@ -135,4 +135,48 @@ static inline int8_t tp_requant_out(int32_t acc, int32_t multiplier, int32_t shi
     return (int8_t)v;
 }
 
+
+/* The same requantization folded into one SMLAL and one shift, for a channel whose multiplier m > 2^30 and
+ * right shift rs in [2, 24] (every conv/FC channel of the reference models):
+ *   t = floor((x*m + 2^30) / 2^31)                      (the doubling high multiply, see tp_requant)
+ *   r = floor((t + 2^(rs-1) - [t < 0]) / 2^rs)          (rounding right shift, ties away from zero)
+ * nest into r = floor((x*m + 2^30 + 2^(30+rs) - [t<0]*2^31) / 2^(31+rs)); with m > 2^30, t < 0 iff x < 0.
+ * The addend's high word 2^(rs-2) - [x<0] also carries the output zero point (zp * 2^(rs-1) shifts out to zp)
+ * and its low word is 2^30 | (x & 2^31): r + zp is then the high word of the SMLAL shifted right by rs - 1. */
+typedef struct {
+    int32_t m, hi, rs1, fast;
+} tp_rq_t;
+
+static inline void tp_rq_init(tp_rq_t *q, int32_t m, int32_t shift, int32_t zp)
+{
+    q->m = m;
+    q->fast = m > (1 << 30) && shift <= -2 && shift >= -24;
+    q->rs1 = q->fast ? -shift - 1 : 0;
+    q->hi = q->fast ? (int32_t)((1u << (-shift - 2)) + (uint32_t)zp * (1u << (-shift - 1))) : 0;
+}
+
+/* requantized value plus the output zero point (fast channels only) */
+static inline int32_t tp_rq(int32_t x, const tp_rq_t *q)
+{
+    uint32_t lo = ((uint32_t)x & 0x80000000u) | 0x40000000u;
+    int32_t hi = q->hi + (x >> 31);
+#if TP_CM4_DSP
+    __asm("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(q->m));
+#else
+    {
+        const uint64_t v = (((uint64_t)(uint32_t)hi << 32) | lo) + (uint64_t)((int64_t)x * q->m);
+        hi = (int32_t)(uint32_t)(v >> 32);
+    }
+#endif
+    return hi >> q->rs1;
+}
+
+static inline int8_t tp_rq_out(int32_t x, const tp_rq_t *q, int32_t shift, int32_t out_offset, int32_t lo, int32_t hi)
+{
+    int32_t v = q->fast ? tp_rq(x, q) : tp_requant(x, q->m, shift) + out_offset;
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
+    return (int8_t)v;
+}
+
 #endif /* TP_CM4_H */

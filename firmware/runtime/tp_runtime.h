@@ -18,6 +18,9 @@ typedef struct {
     int32_t input_offset; /* minus the input zero point */
     int32_t output_offset; /* the output zero point */
     int32_t act_min, act_max;
+    /* Working memory an optimized variant may use (planned in the arena by codegen; size from the variant's
+     * documented formula). NULL where none was planned: the portable kernels never use it. */
+    int16_t *scratch;
 } tp_conv_params_t;
 
 void tp_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,

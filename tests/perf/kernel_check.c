@@ -20,9 +20,11 @@ void check_exit(int code);
 #define MAX_W 4096
 #define MAX_OUT 4096
 #define MAX_C 64
+#define MAX_SCRATCH 8192 /* int16 values: 32 bytes per 4 filter taps (conv), more than enough */
 
 static int8_t in[MAX_IN], w[MAX_W], out_a[MAX_OUT], out_b[MAX_OUT];
 static int32_t bias[MAX_C], mult[MAX_C], shift[MAX_C];
+static int16_t scratch[MAX_SCRATCH];
 static uint32_t rng_state;
 
 static uint32_t rnd(void)
@@ -54,8 +56,9 @@ static void fill_common(int32_t channels, int nbias, int32_t *amin, int32_t *ama
     int32_t c;
     for (c = 0; c < channels; c++) {
         bias[c] = nbias ? range(-(1 << 16), 1 << 16) : 0;
-        mult[c] = (int32_t)((1u << 30) + (rnd() % (1u << 30)));
-        shift[c] = range(-12, 2);
+        /* 2^30 exactly (a power-of-two scale) and shifts -1..2 take the kernels' general requantization */
+        mult[c] = rnd() % 16 ? (int32_t)((1u << 30) + (rnd() % (1u << 30))) : (1 << 30);
+        shift[c] = rnd() % 4 ? range(-12, -2) : range(-14, 2);
     }
     *oo = range(-128, 127);
     *io = range(-127, 128);
@@ -136,6 +139,7 @@ static int conv_case(int32_t k, int depthwise)
     n_in = p.batches * p.in_h * p.in_w * p.in_c;
     n_out = p.batches * p.out_h * p.out_w * p.out_c;
     if (n_in > MAX_IN || n_w > MAX_W || n_out > MAX_OUT || p.out_c > MAX_C) return -1;
+    p.scratch = rnd() % 8 ? scratch : 0;
     nb = rnd() % 5 != 0;
     fill_common(p.out_c, nb, &p.act_min, &p.act_max, &p.output_offset, &p.input_offset);
     fill_data(n_in, n_w);

@@ -23,6 +23,7 @@ from tinyperf.codegen.lower import (
     Lowered,
     Lowering,
     c_ident,
+    scratch_bytes,
 )
 from tinyperf.codegen.reader import Model, Tensor, read_model
 from tinyperf.errors import ModelError
@@ -120,8 +121,14 @@ def _c_array(c: Const) -> str:
     return f"/* {_cc(c.comment)} */\nstatic const {c.ctype} {c.cname}[{len(flat)}] = {{\n    {body}\n}};\n"
 
 
-def _params_block(var: str, ctype: str, params: dict[str, Any]) -> str:
+class _RawC(str):
+    """A C expression written into a params block as is (an arena address)."""
+
+
+def _params_block(var: str, ctype: str, params: dict[str, Any], static: bool = True) -> str:
     def fmt(v: Any) -> str:
+        if isinstance(v, _RawC):
+            return str(v)
         if isinstance(v, list):
             return "{" + ", ".join(fmt(x) for x in v) + "}"
         if isinstance(v, float):
@@ -129,7 +136,8 @@ def _params_block(var: str, ctype: str, params: dict[str, Any]) -> str:
         return str(int(v))
 
     fields = ",\n        ".join(f".{k} = {fmt(v)}" for k, v in params.items())
-    return f"    static const {ctype} {var} = {{\n        {fields},\n    }};\n"
+    storage = "static const" if static else "const"
+    return f"    {storage} {ctype} {var} = {{\n        {fields},\n    }};\n"
 
 
 #: where the activation arena lives: a static array inside NAME.c, or memory the caller provides through the
@@ -208,7 +216,18 @@ def generate(
                 merges.append((op.index, src, op.outputs[0], True))
         elif low.in_place and src >= 0 and model.tensors[src].data is None and sizes[src] == sizes[op.outputs[0]]:
             merges.append((op.index, src, op.outputs[0], False))
+    # per-layer working memory of the target's kernels: a pseudo-tensor (negative key) live during its layer only
+    scratch: dict[int, int] = {}
+    for op, low in zip(model.operators, lowered, strict=True):
+        n = scratch_bytes(low.kernel, low.params, target)
+        if n:
+            key = -1 - op.index
+            scratch[op.index] = key
+            sizes[key], first[key], last[key] = n, op.index, op.index
     offsets, arena, groups = planner.plan(sizes, first, last, merges)
+
+    def tname(t: int) -> str:
+        return model.tensors[t].name if t >= 0 else f"scratch of layer {-1 - t}"
 
     # ---- C ------------------------------------------------------------------------------------------------------
     upper = name.upper()
@@ -286,7 +305,13 @@ def generate(
                 fmt[f"I{k}"] = tptr(t)
         for c in low.consts:
             fmt["C_" + c.cname.split("_", 1)[1]] = c.cname
-        body = _params_block("p", low.params_type, low.params) + "    " + low.call.format_map(fmt) + "\n"
+        params = dict(low.params)
+        if op.index in scratch:
+            params["scratch"] = _RawC(f"(int16_t *){tptr(scratch[op.index])}")
+        # An external arena is a pointer, not an address constant: a scratch pointer into it cannot initialise a
+        # static struct, so such a layer builds its parameters on the stack.
+        static = not (arena_kind == "extern" and op.index in scratch)
+        body = _params_block("p", low.params_type, params, static) + "    " + low.call.format_map(fmt) + "\n"
         layer_defs.append(header + f"static void {fname}(void)\n{{\n{body}}}\n")
         calls.append(f"    {fname}();")
 
@@ -325,7 +350,7 @@ int {name}_invoke(const int8_t *input, int8_t *output);
 """
     plan_lines = "\n".join(
         f" *   [{g.offset:7d}, {g.offset + g.size:7d}) ops {max(g.start, 0)}..{min(g.end, n_ops - 1)}: "
-        + ", ".join(f"'{_cc(model.tensors[t].name[:40])}'" for t in g.tensors[:3])
+        + ", ".join(f"'{_cc(tname(t)[:40])}'" for t in g.tensors[:3])
         + (" ..." if len(g.tensors) > 3 else "")
         for g in sorted(groups, key=lambda g: g.offset)
     )

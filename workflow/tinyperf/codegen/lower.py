@@ -36,6 +36,18 @@ HEADERS = ("tp_fixedpoint.h", "tp_runtime.h")
 TARGET_HEADERS: dict[str, tuple[str, ...]] = {"cortex-m4": ("tp_cm4.h",)}
 TARGETS = ("portable", "cortex-m4", "arc-em")
 
+
+def scratch_bytes(kernel: str | None, params: dict, target: str) -> int:
+    """Arena bytes a target's variant of *kernel* needs as params.scratch (0: none); the formulas are the ones
+    the variant files document."""
+    if target != "cortex-m4" or kernel != "conv_2d":
+        return 0
+    if params["k_c"] != params["in_c"] or params["dil_h"] != 1 or params["dil_w"] != 1:
+        return 0
+    k = params["k_h"] * params["k_w"] * params["k_c"]
+    # 4 pixels x K values as int16 (K rounded up to whole 4-value chunks), then 3 requantization words per channel
+    return 32 * ((k + 3) // 4) + 12 * params["out_c"]
+
 PADDING = {0: "SAME", 1: "VALID"}
 ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
 
