@@ -54,6 +54,8 @@ def register(subparsers: Any) -> None:
     s.add_argument("-o", "--output", required=True, help="CSV file to write")
     s.add_argument("--html", help="also write the table as an HTML page (for the Snakemake report)")
     s.add_argument("--strict", action="store_true", help="fail when a row lacks a required column")
+    s.add_argument("--scenario", nargs="*", default=[], metavar="DIR",
+                   help="multi-DNN scenario directories results/<data>/<model>/scenario/<name>/<board>")
     s.set_defaults(func=_summary)
 
     p = sub.add_parser("plots", help="latency, accuracy chain, memory, training, confusion and ROC figures")
@@ -65,7 +67,7 @@ def register(subparsers: Any) -> None:
 def _summary(args: argparse.Namespace) -> int:
     from tinyperf.report import summary
 
-    df = summary.build(resolve_runs(args), config_hash=config_hash_arg(args))
+    df = summary.build(resolve_runs(args), config_hash=config_hash_arg(args), scenario_dirs=args.scenario)
     summary.write(df, args.output)
     if args.html:
         summary.write_html(df, args.html)

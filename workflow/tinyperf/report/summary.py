@@ -163,10 +163,24 @@ def row(run: Run, git_commit: str, config_hash: str) -> dict[str, Any]:
     }
 
 
-def build(run_dirs: Iterable[str | Path], config_hash: str, git_commit: str | None = None) -> pd.DataFrame:
+def build(run_dirs: Iterable[str | Path], config_hash: str, git_commit: str | None = None,
+          scenario_dirs: Iterable[str | Path] = ()) -> pd.DataFrame:
+    """One row per run; with *scenario_dirs*, a row per multi-DNN scenario x board after them (tinyperf
+    scenario), whose own columns follow the task columns."""
     runs = [load_run(d) for d in run_dirs]
     commit = git_commit or provenance.git_commit()
-    df = pd.DataFrame([row(r, commit, config_hash) for r in runs], columns=COLUMNS)
+    rows = [row(r, commit, config_hash) for r in runs]
+    columns = COLUMNS
+    scenario_dirs = list(scenario_dirs)
+    if scenario_dirs:
+        from tinyperf.scenario import report as scenario_report
+
+        pkg = provenance.package_versions()
+        extra = {"git_commit": commit, "config_hash": config_hash, "versions": json.dumps(pkg, sort_keys=True),
+                 "tinyperf_version": pkg.get("tinyperf")}
+        rows += [{**scenario_report.row(d), **extra} for d in scenario_dirs]
+        columns = COLUMNS + scenario_report.COLUMNS
+    df = pd.DataFrame(rows, columns=columns)
     # Nullable dtypes keep integers integral and booleans boolean when some rows have no value.
     return df.convert_dtypes()
 
@@ -175,6 +189,8 @@ def missing_required(df: pd.DataFrame) -> dict[str, list[str]]:
     """``{"<task>/<board>/<model>": [empty required columns]}`` for every incomplete row."""
     out: dict[str, list[str]] = {}
     for _, r in df.iterrows():
+        if "scenario" in df.columns and not pd.isna(r["scenario"]):
+            continue  # a scenario row has its own columns; an unfit or missed one is a result, not a gap
         required = REQUIRED if r.get("device_run") is True else [c for c in REQUIRED if c not in DEVICE_COLUMNS]
         empty = [c for c in required if c not in df.columns or pd.isna(r[c])]
         if empty:
@@ -219,7 +235,9 @@ board's clock). Accuracy as a fraction (top-1) or ROC AUC. Git commit {commit}, 
 
 def write_html(df: pd.DataFrame, out: str | Path) -> None:
     """The summary as a self-contained HTML table (the Snakemake report shows HTML, not CSV)."""
-    cols = [c for c in HTML_COLUMNS if c in df.columns]
+    scenario_cols = ["scenario_status", "model_latency_ms", "deadline_ms", "deadline_hit_rate", "shared_arena_bytes",
+                     "separate_arena_bytes"]
+    cols = [c for c in HTML_COLUMNS + scenario_cols if c in df.columns]
     table = df[cols].to_html(index=False, na_rep="", float_format=lambda x: f"{x:.4g}", border=0)
     commit = str(df["git_commit"].iloc[0]) if len(df) else "-"
     config = str(df["config_hash"].iloc[0]) if len(df) else "-"
