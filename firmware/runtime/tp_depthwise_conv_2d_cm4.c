@@ -46,6 +46,145 @@ static void dw_portable(const tp_conv_params_t *p, const int8_t *input, const in
     }
 }
 
+/* ---- depth multiplier 1, C % 4 == 0, with scratch: int16 row ring --------------------------------------------
+ * The k_h input rows a row of outputs reads are kept unpacked in p->scratch, padded with zeros to Wp =
+ * (out_w - 1) * stride_w + k_w pixels, the input offset added, grouped by 4 channels: for group g and padded
+ * pixel x, the words [c+0, c+2] and [c+1, c+3] at ((g * Wp) + x) * 2 of the row's slot. The filter is unpacked
+ * once per call the same way ((g * k_h*k_w + tap) * 2), so within a group every tap of a 3x3 window is at a
+ * constant offset from three row pointers and the filter pointer: two LDRDs and four SMLAxy per tap, borders
+ * included. Each input row is unpacked once, not once per tap. Rows enter the ring before any output row
+ * overwrites them, so with stride 1 and equal shapes the output may be the input's buffer (planned in place).
+ * Scratch bytes: 2*C*(k_h*Wp + k_h*k_w) + 12*C (the last part: per-channel tp_rq constants). */
+static void load_row(const tp_conv_params_t *p, const int8_t *in_b, int32_t y, uint32_t *dst, int32_t Wp,
+                     uint32_t off2)
+{
+    const int32_t C = p->in_c;
+    int32_t xp, c;
+    for (xp = 0; xp < Wp; xp++) {
+        const int32_t x = xp - p->pad_w;
+        uint32_t *d = dst + 2 * xp;
+        if (y < 0 || y >= p->in_h || x < 0 || x >= p->in_w) {
+            for (c = 0; c < C; c += 4, d += 2 * Wp) d[0] = d[1] = 0;
+            continue;
+        }
+        {
+            const int8_t *src = in_b + (y * p->in_w + x) * C;
+            for (c = 0; c < C; c += 4, d += 2 * Wp) {
+                const uint32_t v = tp_ld32(src + c);
+                d[0] = tp_sxtab16(off2, v);
+                d[1] = tp_sxtab16_ror8(off2, v);
+            }
+        }
+    }
+}
+
+#define TAP2(xw, ww)                                                                                               \
+    do {                                                                                                           \
+        const uint32_t xe = (xw)[0], xo = (xw)[1], we = (ww)[0], wo = (ww)[1];                                     \
+        a0 = tp_smlabb(xe, we, a0);                                                                                \
+        a2 = tp_smlatt(xe, we, a2);                                                                                \
+        a1 = tp_smlabb(xo, wo, a1);                                                                                \
+        a3 = tp_smlatt(xo, wo, a3);                                                                                \
+    } while (0)
+
+static inline int32_t clampi(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+/* One output row, channel group g (channels c..c+3): rows[] point at the group's first padded pixel. */
+__attribute__((noinline)) static void dw_row_group(const tp_conv_params_t *p, const uint32_t *const *rows, const uint32_t *w, int32_t c,
+                         const int32_t *bias, const int32_t *rq, int all_fast, const int32_t *mult,
+                         const int32_t *shift, int8_t *out)
+{
+    const int32_t C = p->in_c, kh = p->k_h, kw = p->k_w, step = 2 * p->stride_w, n = p->out_w;
+    const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const int32_t b0 = bias ? bias[c] : 0, b1 = bias ? bias[c + 1] : 0;
+    const int32_t b2 = bias ? bias[c + 2] : 0, b3 = bias ? bias[c + 3] : 0;
+    const uint32_t *r0 = rows[0], *r1 = rows[kh > 1 ? 1 : 0], *r2 = rows[kh > 2 ? 2 : 0];
+    int32_t ox;
+    out += c;
+    for (ox = 0; ox < n; ox++, out += C, r0 += step, r1 += step, r2 += step) {
+        int32_t a0 = b0, a1 = b1, a2 = b2, a3 = b3;
+        if (kh == 3 && kw == 3) {
+            TAP2(r0, w);
+            TAP2(r0 + 2, w + 2);
+            TAP2(r0 + 4, w + 4);
+            TAP2(r1, w + 6);
+            TAP2(r1 + 2, w + 8);
+            TAP2(r1 + 4, w + 10);
+            TAP2(r2, w + 12);
+            TAP2(r2 + 2, w + 14);
+            TAP2(r2 + 4, w + 16);
+        } else {
+            int32_t ky, kx;
+            for (ky = 0; ky < kh; ky++) {
+                const uint32_t *r = rows[ky] + ox * step, *wk = w + 2 * ky * kw;
+                for (kx = 0; kx < kw; kx++) TAP2(r + 2 * kx, wk + 2 * kx);
+            }
+        }
+        if (all_fast) {
+            tp_rq_t q;
+            q.m = rq[0], q.hi = rq[1], q.rs1 = rq[2];
+            out[0] = (int8_t)clampi(tp_rq(a0, &q), lo, hi);
+            q.m = rq[3], q.hi = rq[4], q.rs1 = rq[5];
+            out[1] = (int8_t)clampi(tp_rq(a1, &q), lo, hi);
+            q.m = rq[6], q.hi = rq[7], q.rs1 = rq[8];
+            out[2] = (int8_t)clampi(tp_rq(a2, &q), lo, hi);
+            q.m = rq[9], q.hi = rq[10], q.rs1 = rq[11];
+            out[3] = (int8_t)clampi(tp_rq(a3, &q), lo, hi);
+        } else {
+            out[0] = tp_requant_out(a0, mult[c], shift[c], oo, lo, hi);
+            out[1] = tp_requant_out(a1, mult[c + 1], shift[c + 1], oo, lo, hi);
+            out[2] = tp_requant_out(a2, mult[c + 2], shift[c + 2], oo, lo, hi);
+            out[3] = tp_requant_out(a3, mult[c + 3], shift[c + 3], oo, lo, hi);
+        }
+    }
+}
+
+static void dw_ring(const tp_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
+                    const int32_t *mult, const int32_t *shift, int8_t *output)
+{
+    const int32_t C = p->in_c, kh = p->k_h, kw = p->k_w, taps = kh * kw;
+    const int32_t Wp = (p->out_w - 1) * p->stride_w + kw, slotwords = Wp * (C >> 1);
+    const uint32_t off2 = tp_dup16(p->input_offset);
+    uint32_t *ring = (uint32_t *)(void *)p->scratch;
+    uint32_t *wts = ring + kh * slotwords;
+    int32_t *rq = (int32_t *)(wts + taps * (C >> 1));
+    int32_t b, oy, c, t, all_fast = 1;
+    for (c = 0; c < C; c += 4) {
+        for (t = 0; t < taps; t++) {
+            const uint32_t v = tp_ld32(filter + t * C + c);
+            wts[((c >> 2) * taps + t) * 2] = tp_sxtb16(v);
+            wts[((c >> 2) * taps + t) * 2 + 1] = tp_sxtb16_ror8(v);
+        }
+    }
+    for (c = 0; c < C; c++) {
+        tp_rq_t q;
+        tp_rq_init(&q, mult[c], shift[c], p->output_offset);
+        all_fast &= q.fast;
+        rq[3 * c] = q.m;
+        rq[3 * c + 1] = q.hi;
+        rq[3 * c + 2] = q.rs1;
+    }
+    for (b = 0; b < p->batches; b++) {
+        const int8_t *in_b = input + b * p->in_h * p->in_w * C;
+        int8_t *out_b = output + b * p->out_h * p->out_w * C;
+        int32_t next = -p->pad_h; /* next input row to unpack */
+        for (oy = 0; oy < p->out_h; oy++) {
+            const int32_t y0 = oy * p->stride_h - p->pad_h;
+            const uint32_t *rows[16];
+            int32_t ky;
+            if (next < y0) next = y0;
+            for (; next < y0 + kh; next++) {
+                load_row(p, in_b, next, ring + ((next + p->pad_h) % kh) * slotwords, Wp, off2);
+            }
+            for (c = 0; c < C; c += 4) {
+                for (ky = 0; ky < kh; ky++) rows[ky] = ring + ((y0 + ky + p->pad_h) % kh) * slotwords + (c >> 2) * 2 * Wp;
+                dw_row_group(p, rows, wts + (c >> 2) * taps * 2, c, bias, rq + 3 * c, all_fast, mult, shift,
+                             out_b + oy * p->out_w * C);
+            }
+        }
+    }
+}
+
 #define TAP(xp, wp)                                                                                                \
     do {                                                                                                           \
         const uint32_t xv = tp_ld32(xp), wv = tp_ld32(wp);                                                         \
@@ -66,6 +205,10 @@ void tp_depthwise_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, con
     int32_t b, oy, ox, c;
     if (p->depth_multiplier != 1 || p->dil_h != 1 || p->dil_w != 1 || (C & 3)) {
         dw_portable(p, input, filter, bias, mult, shift, output);
+        return;
+    }
+    if (p->scratch && p->k_h == 3 && p->k_w == 3) {
+        dw_ring(p, input, filter, bias, mult, shift, output);
         return;
     }
     for (b = 0; b < p->batches; b++) {

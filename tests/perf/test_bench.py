@@ -76,3 +76,17 @@ def test_bench_refuses_other_boards(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["bench", "--board", "nano33ble", "x.tflite"]) != 0
     assert "qemu_m4" in capsys.readouterr().err
+
+
+@pytest.mark.needs_models
+def test_cm4_plan_scratch_and_in_place(tmp_path: Path) -> None:
+    """cortex-m4 plans kernel scratch in the arena and runs 1x1 / 3x3 depthwise layers in place (kws: under 0.7x)."""
+    from tinyperf.codegen import compile_model
+
+    path = reference_model("kws")
+    fast = compile_model(path, tmp_path / "m4", name="kws", target="cortex-m4")
+    slow = compile_model(path, tmp_path / "p", name="kws", target="portable")
+    assert fast["arena_bytes"] <= BASELINES["kws"].target_arena < slow["arena_bytes"]
+    text = (tmp_path / "m4" / "kws.c").read_text()
+    assert ".scratch = (int16_t *)(arena + " in text and "scratch of layer 1" in text
+    assert ".scratch" not in (tmp_path / "p" / "kws.c").read_text()

@@ -23,6 +23,7 @@ from tinyperf.codegen.lower import (
     Lowered,
     Lowering,
     c_ident,
+    in_place_ok,
     scratch_bytes,
 )
 from tinyperf.codegen.reader import Model, Tensor, read_model
@@ -214,7 +215,12 @@ def generate(
                 const_alias[op.outputs[0]] = src  # reshape of a constant: copied from flash
             else:
                 merges.append((op.index, src, op.outputs[0], True))
-        elif low.in_place and src >= 0 and model.tensors[src].data is None and sizes[src] == sizes[op.outputs[0]]:
+        elif (
+            (low.in_place or in_place_ok(low.kernel, low.params, target))
+            and src >= 0
+            and model.tensors[src].data is None
+            and sizes[src] == sizes[op.outputs[0]]
+        ):
             merges.append((op.index, src, op.outputs[0], False))
     # per-layer working memory of the target's kernels: a pseudo-tensor (negative key) live during its layer only
     scratch: dict[int, int] = {}

@@ -37,10 +37,41 @@ TARGET_HEADERS: dict[str, tuple[str, ...]] = {"cortex-m4": ("tp_cm4.h",)}
 TARGETS = ("portable", "cortex-m4", "arc-em")
 
 
+def _dw_ring(params: dict) -> bool:
+    """tp_depthwise_conv_2d_cm4.c's row-ring path (3x3, depth multiplier 1, channels a multiple of 4)."""
+    return (params["depth_multiplier"] == 1 and params["in_c"] % 4 == 0 and params["dil_h"] == 1
+            and params["dil_w"] == 1 and (params["k_h"], params["k_w"]) == (3, 3))
+
+
+def in_place_ok(kernel: str | None, params: dict, target: str) -> bool:
+    """Whether a target's variant of *kernel* may write its output over its (same-sized) input, as documented in
+    the variant files: the cortex-m4 1x1 stride-1 convolution (each 4-pixel block is unpacked to scratch before
+    its outputs are written) and the 3x3 stride-1 depthwise row ring (rows enter the ring before any output row
+    overwrites them)."""
+    if target != "cortex-m4" or kernel not in ("conv_2d", "depthwise_conv_2d"):
+        return False
+    same = (params["in_h"], params["in_w"], params["in_c"]) == (params["out_h"], params["out_w"], params["out_c"])
+    stride1 = params["stride_h"] == 1 and params["stride_w"] == 1
+    if kernel == "conv_2d":
+        return (same and stride1 and params["k_h"] == 1 and params["k_w"] == 1 and params["k_c"] == params["in_c"]
+                and params["dil_h"] == 1 and params["dil_w"] == 1 and params["pad_h"] == 0 and params["pad_w"] == 0)
+    if kernel == "depthwise_conv_2d":
+        return same and stride1 and _dw_ring(params) and params["pad_h"] <= 2
+    return False
+
+
 def scratch_bytes(kernel: str | None, params: dict, target: str) -> int:
     """Arena bytes a target's variant of *kernel* needs as params.scratch (0: none); the formulas are the ones
     the variant files document."""
-    if target != "cortex-m4" or kernel != "conv_2d":
+    if target != "cortex-m4":
+        return 0
+    if kernel == "depthwise_conv_2d":
+        c, kh, kw = params["in_c"], params["k_h"], params["k_w"]
+        if not _dw_ring(params):
+            return 0
+        wp = (params["out_w"] - 1) * params["stride_w"] + kw
+        return 2 * c * (kh * wp + kh * kw) + 12 * c  # int16 row ring, unpacked filter, requantization words
+    if kernel != "conv_2d":
         return 0
     if params["k_c"] != params["in_c"] or params["dil_h"] != 1 or params["dil_w"] != 1:
         return 0
