@@ -58,6 +58,7 @@ typedef struct {
     int32_t input2_multiplier, input2_shift; /* ADD only */
     int32_t output_multiplier, output_shift;
     int32_t act_min, act_max;
+    int32_t *scratch; /* working memory of an optimized variant (planned by codegen), NULL if none */
 } tp_binary_params_t;
 
 void tp_add_s8(const tp_binary_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);

@@ -13,6 +13,7 @@ void tp_depthwise_conv_2d_s8_cm4(const tp_conv_params_t *p, const int8_t *input,
                                  const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output);
 void tp_fully_connected_s8_cm4(const tp_fc_params_t *p, const int8_t *input, const int8_t *filter,
                                const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output);
+void tp_add_s8_cm4(const tp_binary_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 void check_putc(char c);
 void check_exit(int code);
 
@@ -172,6 +173,41 @@ static int fc_case(int32_t k)
     return compare("fully_connected", k, p.batches * p.out_features);
 }
 
+/* ADD: random shapes with broadcasting, multipliers as codegen makes them (scales below one) */
+static int add_case(int32_t k)
+{
+    static int32_t tables[512];
+    static int8_t in2[MAX_IN];
+    tp_binary_params_t p;
+    int32_t d, n = 1, s1 = 1, s2 = 1, i;
+    for (d = 3; d >= 0; d--) {
+        p.out_dims[d] = d == 0 ? 1 : range(1, 6);
+        p.in1_strides[d] = rnd() % 4 ? s1 : 0;
+        p.in2_strides[d] = rnd() % 4 ? s2 : 0;
+        s1 *= p.out_dims[d];
+        s2 *= p.out_dims[d];
+        n *= p.out_dims[d];
+    }
+    p.input1_offset = range(-127, 128);
+    p.input2_offset = range(-127, 128);
+    p.output_offset = range(-128, 127);
+    p.left_shift = 20;
+    p.input1_multiplier = (int32_t)((1u << 30) + (rnd() % (1u << 30)));
+    p.input2_multiplier = (int32_t)((1u << 30) + (rnd() % (1u << 30)));
+    p.input1_shift = range(-3, 0);
+    p.input2_shift = range(-3, 0);
+    p.output_multiplier = rnd() % 8 ? (int32_t)((1u << 30) + (rnd() % (1u << 30))) : (1 << 30);
+    p.output_shift = range(-22, -1);
+    p.act_min = rnd() % 2 ? -128 : range(-128, 0);
+    p.act_max = rnd() % 2 ? 127 : range(p.act_min, 127);
+    p.scratch = rnd() % 8 ? tables : 0;
+    for (i = 0; i < s1; i++) in[i] = (int8_t)range(-128, 127);
+    for (i = 0; i < s2; i++) in2[i] = (int8_t)range(-128, 127);
+    tp_add_s8(&p, in, in2, out_a);
+    tp_add_s8_cm4(&p, in, in2, out_b);
+    return compare("add", k, n);
+}
+
 int check_main(uint32_t seed, int32_t cases);
 int check_main(uint32_t seed, int32_t cases)
 {
@@ -179,12 +215,15 @@ int check_main(uint32_t seed, int32_t cases)
     rng_state = seed;
     for (k = 0; done < cases; k++) {
         int r;
-        switch (k % 3) {
+        switch (k % 4) {
         case 0:
             r = conv_case(k, 0);
             break;
         case 1:
             r = conv_case(k, 1);
+            break;
+        case 3:
+            r = add_case(k);
             break;
         default:
             r = fc_case(k);

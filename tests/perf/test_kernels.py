@@ -15,11 +15,12 @@ from tinyperf import REPO_ROOT
 RUNTIME = REPO_ROOT / "firmware" / "runtime"
 HERE = Path(__file__).resolve().parent
 BENCH_C = REPO_ROOT / "workflow" / "tinyperf" / "bench" / "c"
-PORTABLE = ["tp_conv_2d.c", "tp_depthwise_conv_2d.c", "tp_fully_connected.c"]
+PORTABLE = ["tp_conv_2d.c", "tp_depthwise_conv_2d.c", "tp_fully_connected.c", "tp_add.c"]
 VARIANTS = {
     "tp_conv_2d_cm4.c": "tp_conv_2d_s8",
     "tp_depthwise_conv_2d_cm4.c": "tp_depthwise_conv_2d_s8",
     "tp_fully_connected_cm4.c": "tp_fully_connected_s8",
+    "tp_add_cm4.c": "tp_add_s8",
 }
 STRICT = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror"]
 ARM = ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]

@@ -313,7 +313,8 @@ def generate(
             fmt["C_" + c.cname.split("_", 1)[1]] = c.cname
         params = dict(low.params)
         if op.index in scratch:
-            params["scratch"] = _RawC(f"(int16_t *){tptr(scratch[op.index])}")
+            ctype = "int32_t" if low.kernel == "add" else "int16_t"
+            params["scratch"] = _RawC(f"({ctype} *){tptr(scratch[op.index])}")
         # An external arena is a pointer, not an address constant: a scratch pointer into it cannot initialise a
         # static struct, so such a layer builds its parameters on the stack.
         static = not (arena_kind == "extern" and op.index in scratch)

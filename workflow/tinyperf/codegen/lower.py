@@ -21,7 +21,7 @@ KERNEL_FILES: dict[str, dict[str, str]] = {
     "fully_connected": {"portable": "tp_fully_connected.c", "cortex-m4": "tp_fully_connected_cm4.c"},
     "average_pool_2d": {"portable": "tp_average_pool_2d.c"},
     "max_pool_2d": {"portable": "tp_max_pool_2d.c"},
-    "add": {"portable": "tp_add.c"},
+    "add": {"portable": "tp_add.c", "cortex-m4": "tp_add_cm4.c"},
     "mul": {"portable": "tp_mul.c"},
     "softmax": {"portable": "tp_softmax.c"},
     "logistic": {"portable": "tp_logistic.c"},
@@ -71,6 +71,8 @@ def scratch_bytes(kernel: str | None, params: dict, target: str) -> int:
             return 0
         wp = (params["out_w"] - 1) * params["stride_w"] + kw
         return 2 * c * (kh * wp + kh * kw) + 12 * c  # int16 row ring, unpacked filter, requantization words
+    if kernel == "add":
+        return 2 * 256 * 4  # one int32 table per input, indexed by the int8 value
     if kernel != "conv_2d":
         return 0
     if params["k_c"] != params["in_c"] or params["dil_h"] != 1 or params["dil_w"] != 1:
