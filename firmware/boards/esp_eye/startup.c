@@ -40,8 +40,13 @@ void call_start_cpu0(void)
     wdt_off(TIMG1_BASE);
     for (p = &_bss_start; p < &_bss_end;) *p++ = 0;
     /* Frames already on the loader's stack keep spilling there; ENTRY in run() and below derives each new
-     * frame from this a1. Nothing of this function's frame is used after the switch. */
+     * frame from this a1. Nothing of this function's frame is used after the switch. MOVSP is the windowed
+     * ABI's way to move a1: it first makes sure the caller's registers are spilled (alloca exception). */
+#ifdef __XTENSA_WINDOWED_ABI__
+    __asm volatile("movsp a1, %0" ::"r"(&_stack_top) : "memory");
+#else
     __asm volatile("mov a1, %0" ::"r"(&_stack_top) : "memory");
+#endif
     run();
 }
 
