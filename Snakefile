@@ -30,10 +30,12 @@ include: "workflow/rules/codegen.smk"
 include: "workflow/rules/firmware.smk"
 include: "workflow/rules/measure.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/scenario.smk"
 
 
 rule all:
     input:
         all_targets(),
         report_layout.targets(DATA, MODEL, TASKS, BOARDS),
+        scenario_wf.targets(DATA, MODEL, SCENARIOS, BOARDS),
     default_target: True

@@ -2,6 +2,7 @@
 # Tiny submission tree. One set per data source and model source, over the configured tasks x boards.
 # `rule all` asks for report_layout.targets(DATA, MODEL, TASKS, BOARDS).
 from tinyperf.report import layout as report_layout
+from tinyperf.scenario import report as scenario_report
 from tinyperf.report.provenance import config_hash
 
 
@@ -17,7 +18,9 @@ rule summary:
     input:
         measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS, ESTIMATES),
         host=lambda wc: report_layout.host_accuracy(wc.data, wc.model, TASKS),
-        code=lib("report"),
+        # multi-DNN scenario runs (scenario.smk, included after this file: SCENARIOS is read when jobs are made)
+        scenarios=lambda wc: [f"{d}/run" for d in scenario_report.run_dirs(wc.data, wc.model, SCENARIOS, BOARDS)],
+        code=lib("report", "scenario"),
     output:
         csv=f"{REPORT}/summary.csv",
         html=report(
@@ -30,11 +33,16 @@ rule summary:
         "logs/report/{data}/{model}/summary.log",
     params:
         runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS, ESTIMATES)),
+        scenarios=lambda wc: (
+            "--scenario " + " ".join(scenario_report.run_dirs(wc.data, wc.model, SCENARIOS, BOARDS))
+            if SCENARIOS
+            else ""
+        ),
         config_hash=CONFIG_HASH,
     conda:
         "../../envs/report.yaml"
     shell:
-        "tinyperf report summary {params.runs} -o {output.csv} --html {output.html} "
+        "tinyperf report summary {params.runs} {params.scenarios} -o {output.csv} --html {output.html} "
         "--config-hash {params.config_hash} > {log} 2>&1"
 
 

@@ -29,6 +29,7 @@ STAGES: list[tuple[str, str]] = [
     ("flash", "tinyperf.flash.cli"),
     ("run", "tinyperf.runner.cli"),
     ("bench", "tinyperf.bench.cli"),
+    ("scenario", "tinyperf.scenario.cli"),
     ("report", "tinyperf.report.cli"),
     ("submission", "tinyperf.submission.cli"),
 ]
