@@ -54,6 +54,8 @@ def test_asb_is_refused_with_the_working_alternatives(firmware, tmp_path):
 def test_guidance_messages_name_the_attachment_and_the_command():
     msg = attach_message("nano33ble", "kws", "/dev/ttyACM0")
     assert msg.startswith("attach the Arduino Nano 33 BLE Sense over USB and double-tap its reset button")
-    assert msg.endswith("then rerun: snakemake --cores all --config board=nano33ble task=kws port=/dev/ttyACM0")
+    # flashed through the bootloader's USB port, measured through the header UART's adapter
+    assert msg.endswith("then rerun: snakemake --cores all --config board=nano33ble task=kws port=/dev/ttyUSB0 "
+                        "flash_port=/dev/ttyACM0")
     assert continue_command("himax") == "snakemake --cores all --config board=himax task=<task> port=/dev/ttyUSB0"
     assert "toolchain.image_tool" in tool_message("himax_image_tool", "himax", "ad")

@@ -38,7 +38,7 @@ def test_every_profile_validates() -> None:
         ({"task": "asr"}, r"key 'task': 'asr' is not allowed; allowed values: ad, kws, vww, ic, all"),
         ({"board": "stm32"}, r"key 'board': 'stm32' is not allowed; allowed values: host, qemu_m4, nano33ble"),
         ({"board": ["host", "esp32"]}, r"'esp32' is not allowed"),
-        ({"bord": "host"}, r"unknown key\(s\) 'bord'; allowed keys: board, codegen"),
+        ({"bord": "host"}, r"unknown key\(s\) 'bord'; allowed keys: baud, board, codegen"),
         ({"quantization": {"metod": "ptq"}}, r"unknown key\(s\) 'metod' under 'quantization'"),
         ({"seed": "abc"}, r"key 'seed': 'abc' is not of type 'integer'"),
         ({"runner": {"min_window_s": 0}}, r"key 'runner.min_window_s'"),

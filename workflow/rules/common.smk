@@ -77,10 +77,6 @@ def codegen_dir(wildcards):
 BOARD_LOCKS = {f"board_{b}": (lambda wc, b=b: int(wc.board == b)) for b in profiles.BOARDS}
 
 
-def port(wildcards):
-    return CFG["runner"]["port"] or ""
-
-
 def run_dir(task, board):
     return f"results/{DATA}/{task}/{MODEL}/{board}"
 

@@ -33,10 +33,10 @@ rule flash:
         "logs/flash/{data}/{task}/{model}/{board}.log",
     params:
         # Boards flashed through a bootloader port other than the measurement UART (nano33ble: /dev/ttyACM0)
-        # take runner.flash_port; otherwise the measurement port, or detection by USB id.
+        # take flash_port; otherwise the measurement port, or detection by USB id.
         port=lambda wc: (
-            f"--port {CFG['runner']['flash_port'] or CFG['runner']['port']}"
-            if CFG["runner"]["flash_port"] or CFG["runner"]["port"]
+            f"--port {CFG['flash_port'] or CFG['port']}"
+            if CFG["flash_port"] or CFG["port"]
             else ""
         ),
     resources:

@@ -18,7 +18,7 @@ rule measure:
         windows=CFG["runner"]["windows"],
         min_window_s=CFG["runner"]["min_window_s"],
         serial=lambda wc: " ".join(
-            f"--{k} {CFG['runner'][k]}" for k in ("port", "baud") if CFG["runner"][k]
+            f"--{k} {CFG[k]}" for k in ("port", "baud") if CFG[k]
         ),
     resources:
         **BOARD_LOCKS,

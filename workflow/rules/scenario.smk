@@ -53,7 +53,7 @@ rule scenario_run:
         data=lambda wc: " ".join(
             f"--data {t}={d}/eval" for t, d in scenario_wf.eval_dirs(wc.scenario, wc.data).items()
         ),
-        serial=lambda wc: " ".join(f"--{k} {CFG['runner'][k]}" for k in ("port", "baud") if CFG["runner"][k]),
+        serial=lambda wc: " ".join(f"--{k} {CFG[k]}" for k in ("port", "baud") if CFG[k]),
     resources:
         **BOARD_LOCKS,
     localrule: True

@@ -27,6 +27,10 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
 
     schema = profiles.load_yaml(profiles.SCHEMA_DIR / SCHEMA)
     cfg = copy.deepcopy(dict(config))
+    for key, value in cfg.items():
+        # `snakemake --config scenario=null` passes the word, not YAML's null
+        if isinstance(value, str) and value.lower() in ("null", "none", "~") and _nullable(schema, key):
+            cfg[key] = None
     _fill_defaults(cfg, schema)
     errors = list(jsonschema.Draft202012Validator(schema).iter_errors(cfg))
     if errors:
@@ -41,6 +45,13 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
         if not path.is_file():
             raise ConfigError(f"key 'model': no such file {model!r}")
     return cfg
+
+
+def _nullable(schema: dict[str, Any], key: str) -> bool:
+    sub = schema.get("properties", {}).get(key, {})
+    types = sub.get("type", [])
+    return "null" in (types if isinstance(types, list) else [types]) or any(
+        alt.get("type") == "null" for alt in sub.get("oneOf", []))
 
 
 def _describe(err: Any) -> str:
@@ -76,7 +87,7 @@ def estimates(cfg: dict[str, Any]) -> list[str]:
 
 def needs_hardware(cfg: dict[str, Any], board: str) -> bool:
     """A board whose measurements need a device on a serial port, and none is configured."""
-    return profiles.board(board)["serial"]["transport"] == "serial" and not cfg["runner"]["port"]
+    return profiles.board(board)["serial"]["transport"] == "serial" and not cfg["port"]
 
 
 def epochs(cfg: dict[str, Any], task: str) -> int:

@@ -17,6 +17,8 @@ class BoardHelp:
     attach: str  # the cable, and how to get the loader listening
     example_port: str
     usb_ids: tuple[tuple[int, int], ...] = ()  # (vid, pid) of the loader's port, for auto-detection
+    #: the port measurements use, where it is not the loader's (nano33ble: the header UART's adapter)
+    measure_port: str | None = None
 
 
 #: Per board, for its loader (flash.method). Boards with flash.method none never need any of this.
@@ -24,9 +26,11 @@ BOARDS: dict[str, BoardHelp] = {
     "nano33ble": BoardHelp(
         name="Arduino Nano 33 BLE Sense",
         attach="attach the Arduino Nano 33 BLE Sense over USB and double-tap its reset button to enter the "
-        "bootloader (the orange LED pulses; it appears as /dev/ttyACM0, USB id 2341:005a)",
+        "bootloader (the orange LED pulses; it appears as /dev/ttyACM0, USB id 2341:005a), and a 3.3 V USB-serial "
+        "adapter on its TX/RX header pins (P1.03/P1.10) for the measurements (/dev/ttyUSB0)",
         example_port="/dev/ttyACM0",
         usb_ids=((0x2341, 0x005A),),
+        measure_port="/dev/ttyUSB0",
     ),
     "sparkfun_edge": BoardHelp(
         name="SparkFun Edge 2",
@@ -71,7 +75,11 @@ def continue_command(board: str, task: str | None = None, port: str | None = Non
     """The exact command that resumes the workflow once the hardware is there."""
     words = ["snakemake", "--cores", "all", "--config", f"board={board}"]
     words.append(f"task={task}" if task else "task=<task>")
-    if port is not None or board in BOARDS:
+    help_ = BOARDS.get(board)
+    if help_ is not None and help_.measure_port:
+        # flashed through the bootloader's port, measured through another (config keys flash_port and port)
+        words += [f"port={help_.measure_port}", f"flash_port={port or help_.example_port}"]
+    elif port is not None or help_ is not None:
         words.append(f"port={port or BOARDS[board].example_port}")
     return " ".join(words)
 
