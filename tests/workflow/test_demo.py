@@ -8,15 +8,13 @@ tests then ask Snakemake what it would rerun (dry runs), which is exactly what a
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.workflow.smk import REPO_ROOT, SOURCES, planned_jobs, snakemake
+from tests.workflow.smk import planned_jobs, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -24,21 +22,6 @@ TASKS = ("ad", "kws", "vww", "ic")
 BOARDS = ("host", "qemu_m4")
 # The int8 model must clearly beat chance on the synthetic evaluation set (chance: 1/12, 1/2, 1/10, AUC 0.5).
 THRESHOLDS = {"kws": 0.6, "vww": 0.75, "ic": 0.6, "ad": 0.8}
-
-
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    wd = tmp_path_factory.mktemp("demo")
-    for name in SOURCES:
-        src = REPO_ROOT / name
-        if name == "workflow":
-            shutil.copytree(src, wd / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            (wd / name).symlink_to(src)
-    started = time.monotonic()
-    snakemake(wd, "--configfile", "config/demo.yaml", timeout=3 * 3600)
-    (wd / "demo_seconds.txt").write_text(f"{time.monotonic() - started:.0f}\n")
-    return wd
 
 
 def run_dir(wd: Path, task: str, board: str) -> Path:

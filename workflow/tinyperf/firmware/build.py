@@ -78,7 +78,7 @@ def memory_defsyms(prof: dict[str, Any]) -> list[str]:
             if mem.get(key) is not None]
 
 
-def find_compiler(board: str, prof: dict[str, Any]) -> str:
+def find_compiler(board: str, prof: dict[str, Any], task: str | None = None) -> str:
     """The board's gcc: on PATH, else in the profile's toolchain.search globs (environment variables expanded,
     e.g. an ESP-IDF install under $IDF_TOOLS_PATH). Absent: the profile's install hint, as HardwareMissing."""
     tc = prof["toolchain"]
@@ -95,7 +95,10 @@ def find_compiler(board: str, prof: dict[str, Any]) -> str:
     hint = tc.get("install")
     if hint:
         where = "on PATH or in the folders of toolchain.search" if tc.get("search") else "on PATH"
-        raise HardwareMissing(f"{cc} not found {where}: the {board} toolchain is not installed.\n{hint.strip()}")
+        from tinyperf.flash.guidance import continue_command
+
+        raise HardwareMissing(f"{cc} not found {where}: the {board} toolchain is not installed.\n{hint.strip()}\n"
+                              f"Then rerun: {continue_command(board, task)}")
     raise BuildError(f"{cc} not found on PATH: install the {board} toolchain (see config/boards/{board}.yaml)")
 
 
@@ -205,7 +208,7 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
     linker_script = board_dir / "link.ld"
     freestanding = linker_script.exists()
     tc = prof["toolchain"]
-    cc = find_compiler(board, prof)
+    cc = find_compiler(board, prof, task)
     prefix = cc[: -len("gcc")]  # objcopy & co. from the same place as the compiler
     arch_flags = list(profiles.board(cflags_of)["toolchain"]["cflags"] if cflags_of else tc["cflags"])
     cflags = (arch_flags + COMMON_CFLAGS + (FREESTANDING_CFLAGS if freestanding else []) + task_defines(task)
