@@ -7,7 +7,11 @@ under a temporary name and renamed together. Selection rules (§3 of the MLPerf 
 * kws: the first N clips of the tfds ``speech_commands`` test split, unshuffled (N = 1000);
 * vww: 500 person + 500 non-person (the official COCO-id list when datasets/selections holds it);
 * ic: 20 per class, the official file list for the real source, else ``default_rng(8108)`` per class + shuffle;
-* ad: per id 01-04, every 10th test file starting at the 4th (…03, …13, …), normals then anomalies.
+* ad: per id 01-04, every 10th test file starting at the 4th (…03, …13, …), normals then anomalies; the real
+  source takes exactly the files of the official ad01 list when datasets/selections holds it.
+
+The official lists (datasets/selections/<model>_y_labels.csv) are used only when the extracted source is the
+real one: synthetic sources keep the rules, whatever their file names.
 
 ``eval_limit`` caps N and keeps the rule (balanced where the rule is balanced); a capped set is marked
 ``"official": false`` in meta.json.
@@ -77,6 +81,17 @@ def _is_real(task: str, record: dict[str, Any]) -> bool:
         return False
     return all(real[a["name"]].sha256 == a["sha256"] if real[a["name"]].sha256 is not None
                else real[a["name"]].size == a["size"] for a in got)
+
+
+def _read_selection(name: str) -> list[list[str]] | None:
+    """Rows of datasets/selections/*name*, or None where the repository does not hold it."""
+    path = SELECTIONS / name
+    if not path.is_file():
+        return None
+    rows = [line.split(",") for line in path.read_text().splitlines() if line.strip()]
+    if any(len(r) not in (3, 5) for r in rows):
+        raise DatasetError(f"{path}: malformed (rows must be file,classes,label[,window,stride])")
+    return rows
 
 
 def _balanced_take(groups: list[list[Any]], limit: int | None) -> list[list[Any]]:
@@ -178,16 +193,16 @@ def _prepare_kws(raw: Path, out: Path, eval_limit: int | None, seed: int, real: 
 
 def _check_official_kws(entries: list[evalset.EvalEntry], real: bool) -> bool:
     """With the real source, our file names must equal the official y_labels.csv where we have it."""
-    path = SELECTIONS / "kws01_y_labels.csv"
-    if not real or not path.is_file():
+    rows = _read_selection("kws01_y_labels.csv") if real else None
+    if rows is None:
         return real
-    official = [line.split(",")[0] for line in path.read_text().split()]
+    official = [r[0] for r in rows]
     ours = [e.file for e in entries]
-    if ours != official[: len(ours)]:
-        bad = next(i for i, (a, b) in enumerate(zip(ours, official, strict=False)) if a != b)
-        raise DatasetError(f"kws evaluation file {bad} is {ours[bad]}, the official list says {official[bad]}: "
-                           "the test-split order differs from tfds's; report this as a bug")
-    return True
+    for i, (a, b) in enumerate(zip(ours, official, strict=False)):
+        if a != b:
+            raise DatasetError(f"kws evaluation file {i} is {a}, the official list says {b}: "
+                               "the test-split order differs from tfds's; report this as a bug")
+    return len(ours) == len(official)
 
 
 # --- vww -------------------------------------------------------------------------------------------------------
@@ -213,25 +228,18 @@ def _prepare_vww(raw: Path, out: Path, eval_limit: int | None, seed: int, real: 
         x = np.stack([features.decode_image(p, 96) for p, _ in items]) if items else np.zeros((0, 96, 96, 3), np.uint8)
         return x, np.array([y for _, y in items], np.int64)
 
-    official_list = SELECTIONS / "vww01_y_labels.csv"
-    if real and official_list.is_file():
-        by_id = {m.group(1): (p, label) for label, c in enumerate(VWW_CLASSES) for p in files[c]
-                 if (m := _COCO_ID.search(p.name))}
-        rows = [line.split(",") for line in official_list.read_text().split()]
-        missing = [r[0] for r in rows if r[0][:12] not in by_id]
-        if missing:
-            raise DatasetError(f"{len(missing)} official vww evaluation images are not in the archive, e.g. "
-                               f"{missing[:3]}")
-        groups = [[by_id[r[0][:12]] for r in rows if int(r[2]) == label] for label in (0, 1)]
-        selection = "official vww01 y_labels.csv (COCO ids looked up in the archive)"
+    rows = _read_selection("vww01_y_labels.csv") if real else None
+    per_class = (eval_limit or OFFICIAL_EVAL["vww"]) // 2
+    if rows is not None:
+        eval_items = _vww_official(files, rows, per_class)
+        selection = "official vww01 y_labels.csv in its order (COCO ids looked up in the archive)"
         official = eval_limit is None
     else:
         groups = [[it for it in val if it[1] == label] for label in (0, 1)]
         selection = "balanced person / non-person from the validation tenth (no official list for this source)"
         official = False
-    per_class = (eval_limit or OFFICIAL_EVAL["vww"]) // 2
-    chosen = [g[:per_class] for g in groups]
-    eval_items = [it for pair in zip(*chosen, strict=False) for it in pair]
+        chosen = [g[:per_class] for g in groups]
+        eval_items = [it for pair in zip(*chosen, strict=False) for it in pair]
     entries = []
     for p, label in eval_items:
         m = _COCO_ID.search(p.name)
@@ -244,6 +252,27 @@ def _prepare_vww(raw: Path, out: Path, eval_limit: int | None, seed: int, real: 
             "eval": entries, "classes": VWW_CLASSES, "official": official,
             "features": {"height": 96, "width": 96, "channels": 3, "dtype": "uint8", "model_rescale": 1 / 255},
             "selection": selection + "; calibration: the first 11 person images"}
+
+
+def _vww_official(files: dict[str, list[Path]], rows: list[list[str]], per_class: int) -> list[tuple[Path, int]]:
+    """The official rows' images (by COCO id), in the list's order, at most *per_class* of each label."""
+    by_id = {m.group(1): (p, label) for label, c in enumerate(VWW_CLASSES) for p in files[c]
+             if (m := _COCO_ID.search(p.name))}
+    missing = [r[0][:12] for r in rows if r[0][:12] not in by_id]
+    if missing:
+        raise DatasetError(f"{len(missing)} of the {len(rows)} official vww evaluation images are not in the "
+                           f"archive: COCO ids {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}")
+    taken: dict[int, int] = defaultdict(int)
+    items = []
+    for r in rows:
+        p, label = by_id[r[0][:12]]
+        if label != int(r[2]):
+            raise DatasetError(f"{p}: the archive files COCO id {r[0][:12]} under {VWW_CLASSES[label]}/, the "
+                               f"official list labels it {r[2]}")
+        if taken[label] < per_class:
+            taken[label] += 1
+            items.append((p, label))
+    return items
 
 
 # --- ic --------------------------------------------------------------------------------------------------------
@@ -332,29 +361,47 @@ def _prepare_ad(raw: Path, out: Path, eval_limit: int | None, seed: int, real: b
                                                                            .round().astype(int))]]
     x_cal = np.concatenate([vectors[f] for f in cal_files])[::5]
 
-    groups: dict[tuple[str, str], list[Path]] = defaultdict(list)
-    for p in test_files:
-        m = _TOYCAR.match(p.name)
-        if m and m.group(2) in ("01", "02", "03", "04"):
-            groups[(m.group(1), m.group(2))].append(p)
-    keys = sorted(groups, key=lambda k: (k[0] != "normal", k[1]))
-    rule = [sorted(groups[k], key=lambda p: p.name)[3::10] for k in keys]
-    chosen = _balanced_take(rule, eval_limit)
+    rows = _read_selection("ad01_y_labels.csv") if real else None
     entries = []
-    for k, files in zip(keys, chosen, strict=True):
-        for p in files:
-            samples, sr = wavio.read(p)
-            frames = features.ad_frames(samples, sr)
-            name = f"{p.stem}_hist_librosa.bin"
-            (out / "eval" / name).write_bytes(frames.astype("<f4").tobytes())
-            entries.append(evalset.EvalEntry(name, 2, int(k[0] == "anomaly"), 640 * 4, 128 * 4))
+    for p, label in _ad_select(test_files, rows, eval_limit):
+        samples, sr = wavio.read(p)
+        frames = features.ad_frames(samples, sr)
+        name = f"{p.stem}_hist_librosa.bin"
+        (out / "eval" / name).write_bytes(frames.astype("<f4").tobytes())
+        entries.append(evalset.EvalEntry(name, 2, label, 640 * 4, 128 * 4))
     official = eval_limit is None and real and len(entries) == OFFICIAL_EVAL["ad"]
+    rule = ("the files of the official ad01 y_labels.csv, in its order" if rows is not None else
+            "per id 01-04 and kind, every 10th test file from the 4th")
     return {"splits": {"train": (x[:split_at], None), "val": (x[split_at:], None), "calibration": (x_cal, None)},
             "eval": entries, "classes": ["normal", "anomaly"], "official": official,
             "features": dict(features.AD),
-            "selection": "per id 01-04 and kind, every 10th test file from the 4th; train: vectors of every "
-                         "train clip (ids 01-07), last tenth as val; calibration: every 5th vector of 200 "
-                         "evenly spaced train clips per id"}
+            "selection": rule + "; train: vectors of every train clip (ids 01-07), last tenth as val; "
+                                "calibration: every 5th vector of 200 evenly spaced train clips per id"}
+
+
+def _ad_select(test_files: list[Path], rows: list[list[str]] | None,
+               eval_limit: int | None) -> list[tuple[Path, int]]:
+    """(test wav, label) to evaluate: the official *rows* when given, else the every-10th rule; groups by kind
+    and id, normals first, and caps with *eval_limit* round-robin over the groups."""
+    groups: dict[tuple[str, str], list[tuple[Path, int]]] = defaultdict(list)
+    if rows is not None:
+        by_name = {f"{p.stem}_hist_librosa.bin": p for p in test_files}
+        missing = [r[0] for r in rows if r[0] not in by_name]
+        if missing:
+            raise DatasetError(f"{len(missing)} of the {len(rows)} official ad evaluation files have no ToyCar test "
+                               f"wav: {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}")
+        for r in rows:
+            m = _TOYCAR.match(by_name[r[0]].name)
+            groups[(m.group(1), m.group(2)) if m else ("?", "?")].append((by_name[r[0]], int(r[2])))
+        keys = list(groups)  # the list's own order
+    else:
+        for p in sorted(test_files, key=lambda p: p.name):
+            m = _TOYCAR.match(p.name)
+            if m and m.group(2) in ("01", "02", "03", "04"):
+                groups[(m.group(1), m.group(2))].append((p, int(m.group(1) == "anomaly")))
+        keys = sorted(groups, key=lambda k: (k[0] != "normal", k[1]))
+        groups = defaultdict(list, {k: groups[k][3::10] for k in keys})
+    return [it for g in _balanced_take([groups[k] for k in keys], eval_limit) for it in g]
 
 
 PREPARERS: dict[str, Callable[[Path, Path, int | None, int, bool], dict[str, Any]]] = {
