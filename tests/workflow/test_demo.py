@@ -20,6 +20,8 @@ pytestmark = pytest.mark.slow
 
 TASKS = ("ad", "kws", "vww", "ic")
 BOARDS = ("host", "qemu_m4")
+ESTIMATED = ("nano33ble", "sparkfun_edge")
+SCENARIOS = ("kws_then_ic", "vww_ad")
 # The int8 model must clearly beat chance on the synthetic evaluation set (chance: 1/12, 1/2, 1/10, AUC 0.5).
 THRESHOLDS = {"kws": 0.6, "vww": 0.75, "ic": 0.6, "ad": 0.8}
 
@@ -75,8 +77,16 @@ def test_report_renders_and_submission_checks(demo: Path, tmp_path: Path) -> Non
     proc = subprocess.run([sys.executable, "-m", "tinyperf", "submission", "check",
                            str(demo / "results" / "synth" / "train" / "submission")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    summary = (demo / "results" / "synth" / "train" / "summary.csv").read_text().splitlines()
-    assert len(summary) == 1 + len(TASKS) * len(BOARDS)
+    import pandas as pd
+
+    summary = pd.read_csv(demo / "results" / "synth" / "train" / "summary.csv")
+    runs = summary[summary["scenario"].isna()]
+    # a row per task x board: the two measured boards and the two Cortex-M4 boards estimated on qemu_m4
+    assert len(runs) == len(TASKS) * (len(BOARDS) + len(ESTIMATED))
+    assert set(runs[runs["board"].isin(ESTIMATED)]["latency_kind"]) == {"estimated"}
+    assert runs["latency_ms"].notna().all()
+    scenarios = summary[summary["scenario"].notna()]
+    assert len(scenarios) == len(SCENARIOS) * len(BOARDS)
 
 
 def test_rerun_with_nothing_changed_runs_nothing(demo: Path) -> None:
