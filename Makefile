@@ -11,11 +11,11 @@ install: .installed
 	touch $@
 
 demo: install
-	snakemake --cores $(CORES) --configfile config/demo.yaml
+	$(PYTHON) -m snakemake --cores $(CORES) --configfile config/demo.yaml
 
 test: install
 	$(PYTHON) -m pytest
 
 lint: install
 	ruff check workflow tests
-	snakemake --lint
+	$(PYTHON) -m snakemake --lint
