@@ -13,6 +13,8 @@ except Exception as exc:  # ConfigError; re-raised as a WorkflowError so Snakema
 
 TASKS = tpconfig.tasks(CFG)
 BOARDS = tpconfig.boards(CFG)
+# Boards that can be estimated on qemu_m4 (estimate_from in their profile)
+ESTIMABLE = [b for b in profiles.BOARDS if profiles.board(b)["estimate_from"] == "qemu_m4"]
 # Boards estimated on qemu_m4: those asked for, and any Cortex-M4 board in BOARDS with no port configured.
 ESTIMATES = list(dict.fromkeys(
     tpconfig.estimates(CFG)

@@ -45,7 +45,7 @@ rule estimate_firmware:
     log:
         "logs/estimate_firmware/{data}/{task}/{model}/{board}.log",
     wildcard_constraints:
-        board="nano33ble|sparkfun_edge",
+        board="|".join(ESTIMABLE),
     conda:
         "../../envs/firmware.yaml"
     shell:
@@ -63,7 +63,7 @@ rule estimate:
     log:
         "logs/estimate/{data}/{task}/{model}/{board}.log",
     wildcard_constraints:
-        board="nano33ble|sparkfun_edge",
+        board="|".join(ESTIMABLE),
     params:
         eval_dir=lambda wc, input: f"{input.data}/eval",
         windows=CFG["runner"]["windows"],
