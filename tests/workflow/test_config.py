@@ -88,3 +88,28 @@ def test_snakemake_rejects_before_any_job(tmp_path: Path, args: list[str], expec
     assert proc.returncode != 0
     assert expected in proc.stdout + proc.stderr
     assert not (wd / "results").exists() and not (wd / "resources").exists()
+
+
+@pytest.mark.parametrize("task", ["ad", "kws", "vww", "ic"])
+def test_real_sources_plan_the_real_download(tmp_path: Path, task: str) -> None:
+    from tests.workflow.smk import planned_jobs
+
+    wd = make_workdir(tmp_path / "wd")
+    jobs = planned_jobs(wd, "--config", f"task={task}", "board=host", "data=real")
+    assert jobs["download"] == 1 and jobs["extract"] == 1 and jobs["prepare"] == 1 and jobs["train"] == 1
+    assert "synth_dataset" not in jobs
+    proc = snakemake(wd, "-n", "--config", f"task={task}", "board=host", "data=real", "-p")
+    assert f"--manifest datasets/{task}.yaml" in proc.stdout + proc.stderr
+
+
+def test_reference_model_source_plans_the_official_weights(tmp_path: Path) -> None:
+    from tests.workflow.smk import planned_jobs
+
+    wd = make_workdir(tmp_path / "wd")
+    jobs = planned_jobs(wd, "--config", "task=vww", "board=host", "data=real", "model=reference")
+    assert jobs["reference_model"] == 1 and "train" not in jobs and jobs["quantize"] == 1
+
+
+def test_lint_is_clean() -> None:
+    proc = snakemake(REPO_ROOT, "--lint", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
