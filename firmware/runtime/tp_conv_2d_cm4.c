@@ -203,18 +203,69 @@ static void fill_pixel(const tp_conv_params_t *p, const int8_t *in_b, int32_t oy
     }
 }
 
-/* Every output channel over the block in xs: filters back to back (K % 4 == 0), constants from rq. */
-static void channels_fast(const int16_t *xs, const int8_t *w, int32_t nfull, const int32_t *bias, const int32_t *rq,
+/* The same for a layer whose runs are not word-aligned in K (k_c % 4 != 0, e.g. 3-channel first layers): the
+ * field's K bytes are first gathered into stage (padding and the last chunk's spare values as the input zero
+ * point, which unpacks to 0), then unpacked a word at a time instead of value by value. */
+static void fill_pixel_staged(const tp_conv_params_t *p, const int8_t *in_b, int32_t oy, int32_t ox, int32_t px,
+                              uint32_t off2, int8_t *stage, int32_t nch)
+{
+    const int32_t kc = p->k_c, run = p->k_w * kc, row = p->in_w * p->in_c;
+    const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
+    const int32_t kx_lo = x0 < 0 ? -x0 : 0;
+    const int32_t kx_hi = p->in_w - x0 < p->k_w ? p->in_w - x0 : p->k_w;
+    const int8_t zp = (int8_t)-p->input_offset;
+    int16_t *d = (int16_t *)p->scratch + px * 2;
+    int8_t *s = stage;
+    int32_t ky, i, j;
+    for (ky = 0; ky < p->k_h; ky++, s += run) {
+        const int32_t y = y0 + ky;
+        if (y < 0 || y >= p->in_h || kx_hi <= kx_lo) {
+            for (i = 0; i < run; i++) s[i] = zp;
+            continue;
+        }
+        for (i = 0; i < kx_lo * kc; i++) s[i] = zp;
+        {
+            const int8_t *src = in_b + y * row + (x0 + kx_lo) * kc;
+            const int32_t n = (kx_hi - kx_lo) * kc;
+            int8_t *t = s + kx_lo * kc;
+            for (j = 0; j + 4 <= n; j += 4) tp_st32(t + j, tp_ld32(src + j));
+            for (; j < n; j++) t[j] = src[j];
+        }
+        for (i = kx_hi * kc; i < run; i++) s[i] = zp;
+    }
+    for (i = p->k_h * run; i < 4 * nch; i++) stage[i] = zp;
+    for (j = 0; j < nch; j++, d += 16) {
+        const uint32_t v = tp_ld32(stage + 4 * j);
+        const uint32_t e = tp_sxtab16(off2, v), o = tp_sxtab16_ror8(off2, v);
+        __builtin_memcpy(d, &e, 4);
+        __builtin_memcpy(d + 8, &o, 4);
+    }
+}
+
+/* Every output channel over the block in xs: filters back to back, constants from rq.
+ * With K % 4 != 0 the last chunk of a filter's run ends in the next filter's first bytes: they meet the zeros
+ * the block has past K, so every filter but the last reads whole chunks; the last adds its tail value by value
+ * (no read past the filter array). */
+static void channels_fast(const int16_t *xs, const int8_t *w, int32_t K, const int32_t *bias, const int32_t *rq,
                           int32_t oc_n, int8_t *o, int32_t np, int32_t lo, int32_t hi)
 {
-    const int32_t K = 4 * nfull;
+    const int32_t nfull = K >> 2, tail = K & 3, nch = nfull + (tail ? 1 : 0);
     const int sat_only = lo == -128 && hi == 127;
     int8_t *const end = o + oc_n;
     for (; o < end; o++, w += K, rq += 3) {
         int32_t acc[4], px;
         tp_rq_t q;
         acc[0] = acc[1] = acc[2] = acc[3] = bias ? *bias++ : 0;
-        gemm4(xs, w, nfull, acc);
+        if (!tail || o + 1 < end) {
+            gemm4(xs, w, nch, acc);
+        } else {
+            int32_t i;
+            if (nfull) gemm4(xs, w, nfull, acc);
+            for (i = 0; i < tail; i++) {
+                const int32_t wv = w[4 * nfull + i];
+                for (px = 0; px < 4; px++) acc[px] += wv * xs[slot(px, 4 * nfull + i)];
+            }
+        }
         q.m = rq[0];
         q.hi = rq[1];
         q.rs1 = rq[2];
@@ -243,7 +294,10 @@ static void conv_gemm(const tp_conv_params_t *p, const int8_t *input, const int8
     const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
     int16_t *xs = p->scratch;
     /* after the pixels: the requantization constants of every channel, when all take the one-SMLAL path */
-    int32_t *rq = (int32_t *)(void *)(xs + 16 * (nfull + (tail ? 1 : 0)));
+    const int32_t nch = nfull + (tail ? 1 : 0);
+    int32_t *rq = (int32_t *)(void *)(xs + 16 * nch);
+    /* after those: the staging bytes of layers with unaligned runs (4 * nch bytes) */
+    int8_t *stage = (p->k_c & 3) ? (int8_t *)(rq + 3 * oc_n) : 0;
     int32_t b, pix, oc, px, all_fast = 1;
     for (oc = 0; oc < oc_n; oc++) {
         tp_rq_t q;
@@ -261,7 +315,13 @@ static void conv_gemm(const tp_conv_params_t *p, const int8_t *input, const int8
             const int32_t np = npix - pix < 4 ? npix - pix : 4;
             int8_t *o = out_b + pix * oc_n;
             for (px = 0; px < 4; px++) {
-                if (px < np) {
+                if (px < np && stage) {
+                    fill_pixel_staged(p, in_b, oy, ox, px, off2, stage, nch);
+                    if (++ox == p->out_w) {
+                        ox = 0;
+                        oy++;
+                    }
+                } else if (px < np) {
                     fill_pixel(p, in_b, oy, ox, px, off2);
                     if (++ox == p->out_w) {
                         ox = 0;
@@ -271,13 +331,13 @@ static void conv_gemm(const tp_conv_params_t *p, const int8_t *input, const int8
                     zero_run(xs, px, 0, K);
                 }
             }
-            if (tail) { /* the last chunk's missing values are zero on the input side */
+            if (tail && !stage) { /* the last chunk's missing values are zero on the input side */
                 for (px = 0; px < 4; px++) {
                     zero_run(xs, px, K, 4 - tail);
                 }
             }
-            if (all_fast && !tail && nfull) {
-                channels_fast(xs, filter, nfull, bias, rq, oc_n, o, np, lo, hi);
+            if (all_fast && nch) {
+                channels_fast(xs, filter, K, bias, rq, oc_n, o, np, lo, hi);
                 continue;
             }
             for (oc = 0; oc < oc_n; oc++) {

@@ -78,8 +78,10 @@ def scratch_bytes(kernel: str | None, params: dict, target: str) -> int:
     if params["k_c"] != params["in_c"] or params["dil_h"] != 1 or params["dil_w"] != 1:
         return 0
     k = params["k_h"] * params["k_w"] * params["k_c"]
-    # 4 pixels x K values as int16 (K rounded up to whole 4-value chunks), then 3 requantization words per channel
-    return 32 * ((k + 3) // 4) + 12 * params["out_c"]
+    # 4 pixels x K values as int16 (K rounded up to whole 4-value chunks), then 3 requantization words per channel,
+    # then (k_c % 4 != 0) one pixel's K bytes staged for word-at-a-time unpacking
+    stage = 4 * ((k + 3) // 4) if params["k_c"] % 4 else 0
+    return 32 * ((k + 3) // 4) + 12 * params["out_c"] + stage
 
 PADDING = {0: "SAME", 1: "VALID"}
 ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
