@@ -54,7 +54,7 @@ static void dw_portable(const tp_conv_params_t *p, const int8_t *input, const in
  * constant offset from three row pointers and the filter pointer: two LDRDs and four SMLAxy per tap, borders
  * included. Each input row is unpacked once, not once per tap. Rows enter the ring before any output row
  * overwrites them, so with stride 1 and equal shapes the output may be the input's buffer (planned in place).
- * Scratch bytes: 2*C*(k_h*Wp + k_h*k_w) + 12*C (the last part: per-channel tp_rq constants). */
+ * Scratch bytes: 2*C*(k_h*Wp + k_h*k_w) + 16*C (the last part: per-channel bias and tp_rq constants). */
 static void load_row(const tp_conv_params_t *p, const int8_t *in_b, int32_t y, uint32_t *dst, int32_t Wp,
                      uint32_t off2)
 {
@@ -89,20 +89,94 @@ static void load_row(const tp_conv_params_t *p, const int8_t *in_b, int32_t y, u
 
 static inline int32_t clampi(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
+/* Per channel group, the ring path keeps one block of BLK words in scratch: the 9 taps' unpacked filter words
+ * (tap t: even pair at 2t, odd pair at 2t + 1), the 4 biases, then (m, hi) of tp_rq for channels c..c+3, then
+ * their rs1: every constant of the group's output loop at a fixed offset from one pointer. */
+#define BLK 34
+#define BLK_BIAS 18
+#define BLK_MHI 22
+#define BLK_RS 30
+
+typedef struct {
+    const uint32_t *r0, *r1, *r2; /* the group's first padded pixel in the window's three ring rows */
+    const uint32_t *blk;
+    int8_t *out;
+    int32_t n, step, C; /* outputs, row-pointer step in bytes, output pixel stride in bytes */
+} dw_args_t;
+
+#if TP_CM4_DSP
+/* 3x3, one-SMLAL requantization of every channel, activation range [-128, 127]: the output loop with every
+ * operand at a constant offset, 14 registers, no spills: 6 instructions per tap (2 LDRD, 4 SMLAxy), 9 per
+ * channel's requantization and store. */
+#define DW_TAP(r, xo, wo)                                                                                          \
+    "ldrd r8, r9, [" r ", #" #xo "]\n\t"                                                                           \
+    "ldrd r10, r11, [r3, #" #wo "]\n\t"                                                                            \
+    "smlabb r4, r8, r10, r4\n\t"                                                                                   \
+    "smlatt r6, r8, r10, r6\n\t"                                                                                   \
+    "smlabb r5, r9, r11, r5\n\t"                                                                                   \
+    "smlatt r7, r9, r11, r7\n\t"
+#define DW_REQ(a, mhi, rs, o)                                                                                      \
+    "ldrd r10, r9, [r3, #" #mhi "]\n\t"                                                                            \
+    "and r8, " a ", #0x80000000\n\t"                                                                               \
+    "orr r8, r8, #0x40000000\n\t"                                                                                  \
+    "add r9, r9, " a ", asr #31\n\t"                                                                               \
+    "smlal r8, r9, " a ", r10\n\t"                                                                                 \
+    "ldr r11, [r3, #" #rs "]\n\t"                                                                                  \
+    "asr r9, r9, r11\n\t"                                                                                          \
+    "ssat r9, #8, r9\n\t"                                                                                          \
+    "strb r9, [r12, #" #o "]\n\t"
+__attribute__((naked, noinline)) static void dw3x3_row_sat(__attribute__((unused)) const dw_args_t *a)
+{
+    __asm volatile(
+        "push {r4-r11, lr}\n\t"
+        "ldrd r8, r9, [r0, #24]\n\t"
+        "strd r8, r9, [sp, #-8]!\n\t"
+        "ldrd r12, lr, [r0, #16]\n\t"
+        "ldr r3, [r0, #12]\n\t"
+        "ldrd r1, r2, [r0, #4]\n\t"
+        "ldr r0, [r0]\n\t"
+        "1:\n\t"
+        "ldrd r4, r5, [r3, #72]\n\t"
+        "ldrd r6, r7, [r3, #80]\n\t"
+        DW_TAP("r0", 0, 0) DW_TAP("r0", 8, 8) DW_TAP("r0", 16, 16)
+        DW_TAP("r1", 0, 24) DW_TAP("r1", 8, 32) DW_TAP("r1", 16, 40)
+        DW_TAP("r2", 0, 48) DW_TAP("r2", 8, 56) DW_TAP("r2", 16, 64)
+        DW_REQ("r4", 88, 120, 0) DW_REQ("r5", 96, 124, 1) DW_REQ("r6", 104, 128, 2) DW_REQ("r7", 112, 132, 3)
+        "ldrd r8, r9, [sp]\n\t"
+        "add r0, r0, r8\n\t"
+        "add r1, r1, r8\n\t"
+        "add r2, r2, r8\n\t"
+        "add r12, r12, r9\n\t"
+        "subs lr, lr, #1\n\t"
+        "bne 1b\n\t"
+        "add sp, sp, #8\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#endif
+
 /* One output row, channel group g (channels c..c+3): rows[] point at the group's first padded pixel. */
-__attribute__((noinline)) static void dw_row_group(const tp_conv_params_t *p, const uint32_t *const *rows, const uint32_t *w, int32_t c,
-                         const int32_t *bias, const int32_t *rq, int all_fast, const int32_t *mult,
-                         const int32_t *shift, int8_t *out)
+__attribute__((noinline)) static void dw_row_group(const tp_conv_params_t *p, const uint32_t *const *rows,
+                                                   const uint32_t *blk, int32_t c, int all_fast, const int32_t *mult,
+                                                   const int32_t *shift, int8_t *out)
 {
     const int32_t C = p->in_c, kh = p->k_h, kw = p->k_w, step = 2 * p->stride_w, n = p->out_w;
     const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
-    const int32_t b0 = bias ? bias[c] : 0, b1 = bias ? bias[c + 1] : 0;
-    const int32_t b2 = bias ? bias[c + 2] : 0, b3 = bias ? bias[c + 3] : 0;
+    const int32_t *bq = (const int32_t *)blk;
+    const int32_t *rq = bq + BLK_MHI, *rs = bq + BLK_RS;
+    const uint32_t *w = blk;
     const uint32_t *r0 = rows[0], *r1 = rows[kh > 1 ? 1 : 0], *r2 = rows[kh > 2 ? 2 : 0];
     int32_t ox;
     out += c;
+#if TP_CM4_DSP
+    if (all_fast && kh == 3 && kw == 3 && lo == -128 && hi == 127) {
+        dw_args_t a;
+        a.r0 = r0, a.r1 = r1, a.r2 = r2, a.blk = blk, a.out = out, a.n = n, a.step = 4 * step, a.C = C;
+        if (n > 0) dw3x3_row_sat(&a);
+        return;
+    }
+#endif
     for (ox = 0; ox < n; ox++, out += C, r0 += step, r1 += step, r2 += step) {
-        int32_t a0 = b0, a1 = b1, a2 = b2, a3 = b3;
+        int32_t a0 = bq[BLK_BIAS], a1 = bq[BLK_BIAS + 1], a2 = bq[BLK_BIAS + 2], a3 = bq[BLK_BIAS + 3];
         if (kh == 3 && kw == 3) {
             TAP2(r0, w);
             TAP2(r0 + 2, w + 2);
@@ -122,13 +196,13 @@ __attribute__((noinline)) static void dw_row_group(const tp_conv_params_t *p, co
         }
         if (all_fast) {
             tp_rq_t q;
-            q.m = rq[0], q.hi = rq[1], q.rs1 = rq[2];
+            q.m = rq[0], q.hi = rq[1], q.rs1 = rs[0];
             out[0] = (int8_t)clampi(tp_rq(a0, &q), lo, hi);
-            q.m = rq[3], q.hi = rq[4], q.rs1 = rq[5];
+            q.m = rq[2], q.hi = rq[3], q.rs1 = rs[1];
             out[1] = (int8_t)clampi(tp_rq(a1, &q), lo, hi);
-            q.m = rq[6], q.hi = rq[7], q.rs1 = rq[8];
+            q.m = rq[4], q.hi = rq[5], q.rs1 = rs[2];
             out[2] = (int8_t)clampi(tp_rq(a2, &q), lo, hi);
-            q.m = rq[9], q.hi = rq[10], q.rs1 = rq[11];
+            q.m = rq[6], q.hi = rq[7], q.rs1 = rs[3];
             out[3] = (int8_t)clampi(tp_rq(a3, &q), lo, hi);
         } else {
             out[0] = tp_requant_out(a0, mult[c], shift[c], oo, lo, hi);
@@ -146,23 +220,25 @@ static void dw_ring(const tp_conv_params_t *p, const int8_t *input, const int8_t
     const int32_t Wp = (p->out_w - 1) * p->stride_w + kw, slotwords = Wp * (C >> 1);
     const uint32_t off2 = tp_dup16(p->input_offset);
     uint32_t *ring = (uint32_t *)(void *)p->scratch;
-    uint32_t *wts = ring + kh * slotwords;
-    int32_t *rq = (int32_t *)(wts + taps * (C >> 1));
+    uint32_t *blocks = ring + kh * slotwords;
     int32_t b, oy, c, t, all_fast = 1;
     for (c = 0; c < C; c += 4) {
+        uint32_t *blk = blocks + (c >> 2) * BLK;
+        int32_t *bq = (int32_t *)blk;
         for (t = 0; t < taps; t++) {
             const uint32_t v = tp_ld32(filter + t * C + c);
-            wts[((c >> 2) * taps + t) * 2] = tp_sxtb16(v);
-            wts[((c >> 2) * taps + t) * 2 + 1] = tp_sxtb16_ror8(v);
+            blk[2 * t] = tp_sxtb16(v);
+            blk[2 * t + 1] = tp_sxtb16_ror8(v);
         }
-    }
-    for (c = 0; c < C; c++) {
-        tp_rq_t q;
-        tp_rq_init(&q, mult[c], shift[c], p->output_offset);
-        all_fast &= q.fast;
-        rq[3 * c] = q.m;
-        rq[3 * c + 1] = q.hi;
-        rq[3 * c + 2] = q.rs1;
+        for (t = 0; t < 4; t++) {
+            tp_rq_t q;
+            tp_rq_init(&q, mult[c + t], shift[c + t], p->output_offset);
+            all_fast &= q.fast;
+            bq[BLK_BIAS + t] = bias ? bias[c + t] : 0;
+            bq[BLK_MHI + 2 * t] = q.m;
+            bq[BLK_MHI + 2 * t + 1] = q.hi;
+            bq[BLK_RS + t] = q.rs1;
+        }
     }
     for (b = 0; b < p->batches; b++) {
         const int8_t *in_b = input + b * p->in_h * p->in_w * C;
@@ -178,8 +254,7 @@ static void dw_ring(const tp_conv_params_t *p, const int8_t *input, const int8_t
             }
             for (c = 0; c < C; c += 4) {
                 for (ky = 0; ky < kh; ky++) rows[ky] = ring + ((y0 + ky + p->pad_h) % kh) * slotwords + (c >> 2) * 2 * Wp;
-                dw_row_group(p, rows, wts + (c >> 2) * taps * 2, c, bias, rq + 3 * c, all_fast, mult, shift,
-                             out_b + oy * p->out_w * C);
+                dw_row_group(p, rows, blocks + (c >> 2) * BLK, c, all_fast, mult, shift, out_b + oy * p->out_w * C);
             }
         }
     }

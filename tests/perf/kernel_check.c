@@ -27,6 +27,9 @@ static int8_t in[MAX_IN], w[MAX_W], out_a[MAX_OUT], out_b[MAX_OUT];
 static int32_t bias[MAX_C], mult[MAX_C], shift[MAX_C];
 static int16_t scratch[MAX_SCRATCH];
 static uint32_t rng_state;
+/* set for cases shaped like the reference models' layers: every channel's multiplier takes the one-SMLAL
+ * requantization, depthwise 3x3 without dilation, so the variants' fast paths (assembly included) run */
+static int model_like;
 
 static uint32_t rnd(void)
 {
@@ -58,8 +61,8 @@ static void fill_common(int32_t channels, int nbias, int32_t *amin, int32_t *ama
     for (c = 0; c < channels; c++) {
         bias[c] = nbias ? range(-(1 << 16), 1 << 16) : 0;
         /* 2^30 exactly (a power-of-two scale) and shifts -1..2 take the kernels' general requantization */
-        mult[c] = rnd() % 16 ? (int32_t)((1u << 30) + (rnd() % (1u << 30))) : (1 << 30);
-        shift[c] = rnd() % 4 ? range(-12, -2) : range(-14, 2);
+        mult[c] = rnd() % 16 || model_like ? (int32_t)((1u << 30) + 1 + (rnd() % ((1u << 30) - 1))) : (1 << 30);
+        shift[c] = rnd() % 4 || model_like ? range(-12, -2) : range(-14, 2);
     }
     *oo = range(-128, 127);
     *io = range(-127, 128);
@@ -123,8 +126,20 @@ static int conv_case(int32_t k, int depthwise)
     if (p.in_w + 2 * p.pad_w < eff_w) p.pad_w = (eff_w - p.in_w + 1) / 2;
     p.out_h = (p.in_h + 2 * p.pad_h - eff_h) / p.stride_h + 1;
     p.out_w = (p.in_w + 2 * p.pad_w - eff_w) / p.stride_w + 1;
+    if (model_like && depthwise) {
+        p.k_h = p.k_w = 3;
+        p.dil_h = p.dil_w = 1;
+        p.pad_h = range(0, 2);
+        p.pad_w = range(0, 2);
+        p.in_h = range(3, 9);
+        p.in_w = range(3, 9);
+        p.out_h = (p.in_h + 2 * p.pad_h - 3) / p.stride_h + 1;
+        p.out_w = (p.in_w + 2 * p.pad_w - 3) / p.stride_w + 1;
+    }
+    if (model_like) p.dil_h = p.dil_w = 1;
     if (depthwise) {
-        p.in_c = rnd() % 3 ? 4 * range(1, 6) : range(1, 9);
+        p.in_c = rnd() % 3 || model_like ? 4 * range(1, 6) : range(1, 9);
+        if (model_like) p.depth_multiplier = 1;
         p.depth_multiplier = rnd() % 4 ? 1 : range(1, 3);
         p.out_c = p.in_c * p.depth_multiplier;
         p.k_c = 1;
@@ -140,7 +155,7 @@ static int conv_case(int32_t k, int depthwise)
     n_in = p.batches * p.in_h * p.in_w * p.in_c;
     n_out = p.batches * p.out_h * p.out_w * p.out_c;
     if (n_in > MAX_IN || n_w > MAX_W || n_out > MAX_OUT || p.out_c > MAX_C) return -1;
-    p.scratch = rnd() % 8 ? scratch : 0;
+    p.scratch = rnd() % 8 || model_like ? scratch : 0;
     nb = rnd() % 5 != 0;
     fill_common(p.out_c, nb, &p.act_min, &p.act_max, &p.output_offset, &p.input_offset);
     fill_data(n_in, n_w);
@@ -215,11 +230,14 @@ int check_main(uint32_t seed, int32_t cases)
     rng_state = seed;
     for (k = 0; done < cases; k++) {
         int r;
-        switch (k % 4) {
+        model_like = k % 6 >= 4;
+        switch (k % 6) {
         case 0:
+        case 4:
             r = conv_case(k, 0);
             break;
         case 1:
+        case 5:
             r = conv_case(k, 1);
             break;
         case 3:

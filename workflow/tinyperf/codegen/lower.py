@@ -70,7 +70,7 @@ def scratch_bytes(kernel: str | None, params: dict, target: str) -> int:
         if not _dw_ring(params):
             return 0
         wp = (params["out_w"] - 1) * params["stride_w"] + kw
-        return 2 * c * (kh * wp + kh * kw) + 12 * c  # int16 row ring, unpacked filter, requantization words
+        return 2 * c * (kh * wp + kh * kw) + 16 * c  # int16 row ring, unpacked filter, bias + requantization words
     if kernel == "add":
         return 2 * 256 * 4  # one int32 table per input, indexed by the int8 value
     if kernel != "conv_2d":
@@ -123,7 +123,8 @@ class Lowering:
     # ---- helpers -------------------------------------------------------------------------------------------
     def fail(self, op: Operator, reason: str) -> ModelError:
         out = self.model.tensors[op.outputs[0]].name if op.outputs else "?"
-        return ModelError(f"{self.what}: layer {op.index} ({op.op}, output '{out}'): {reason}")
+        layer = op.extra.get("source_index", op.index)  # the file's layer number, also after a graph rewrite
+        return ModelError(f"{self.what}: layer {layer} ({op.op}, output '{out}'): {reason}")
 
     def t(self, idx: int) -> Tensor:
         return self.model.tensors[idx]
@@ -238,8 +239,12 @@ class Lowering:
             qdim = 0
         if b is not None and b.size != oc:
             raise self.fail(op, f"bias has {b.size} values for {oc} output channels")
-        pad_h = self.padding(op, padding, ih, kh, sh, dh, oh)
-        pad_w = self.padding(op, padding, iw, kw, sw, dw, ow)
+        if "explicit_padding" in op.extra:
+            # a dilated convolution made by rewrite.py: its top/left padding and output extent were checked there
+            (dh, dw), (pad_h, pad_w) = op.extra["dilation"], op.extra["explicit_padding"]
+        else:
+            pad_h = self.padding(op, padding, ih, kh, sh, dh, oh)
+            pad_w = self.padding(op, padding, iw, kw, sw, dw, ow)
         amin, amax = self.activation(op, act, out)
         req = self.per_channel(op, inp, w, out, oc, qdim)
         consts = [self.weight(op, w, "filter", "int8_t")]
@@ -259,6 +264,8 @@ class Lowering:
         )
         macs = n * oh * ow * oc * kh * kw * kc
         info = dict(padding=PADDING[padding], stride=[sh, sw], dilation=[dh, dw], activation=ACTIVATIONS[act])
+        if "explicit_padding" in op.extra:
+            info.update(padding="EXPLICIT", pad=[pad_h, pad_w], rewritten_from=op.extra["rewritten_from"])
         if depthwise:
             info["depth_multiplier"] = dm
         info["per_channel"] = len(w.scales) > 1
