@@ -1,12 +1,14 @@
 # Firmware for a board: the generated model, the MLPerf DUT protocol and the board layer, with a memory
 # report against the board's limits (the build fails with the numbers when the model does not fit).
+# The board layer is the board's folder and the shared ones its profile names (firmware.shared).
+from tinyperf.firmware import build as fwbuild
 
 
 rule firmware:
     input:
         src=codegen_dir,
         dut=glob.glob("firmware/dut/*"),
-        board_src=lambda wc: glob.glob(f"firmware/boards/{wc.board}/*"),
+        board_src=lambda wc: fwbuild.board_layer_files(wc.board),
         profile=board_profile,
         task_profile=task_profile,
         code=lib("firmware"),

@@ -2,6 +2,7 @@
 # one shared arena, run per period as a pipeline or side by side against a deadline. A scenario that does not
 # fit the board, or misses its deadline, is a result with the numbers (scenario.json, results.json), not a
 # failed job. `rule all` asks for scenario_wf.targets(DATA, MODEL, SCENARIOS, BOARDS).
+from tinyperf.firmware import build as fwbuild
 from tinyperf.scenario import workflow as scenario_wf
 
 
@@ -16,7 +17,7 @@ rule scenario_firmware:
         runtime=glob.glob("firmware/runtime/*"),
         dut=glob.glob("firmware/dut/*"),
         scenario_src=glob.glob("firmware/scenario/*"),
-        board_src=lambda wc: glob.glob(f"firmware/boards/{wc.board}/*"),
+        board_src=lambda wc: fwbuild.board_layer_files(wc.board),
         profile=board_profile,
         code=lib("scenario", "codegen", "firmware", "config"),
     output:

@@ -2,8 +2,10 @@
 
 Everything board-specific comes from config/boards/<board>.yaml (toolchain prefix and cflags, memory limits)
 and firmware/boards/<board>/ (its .c/.S sources, and link.ld for a bare-metal board), so a new board is a
-folder and a profile. A board folder with a link.ld is built freestanding (no C library; the DUT's own
-memcpy & co. from firmware/dut/freestanding/), one without is built as a hosted native program.
+folder and a profile. Code several boards share (cortex_m: the Cortex-M4 startup and DWT timer) is a folder
+of firmware/boards/ too, which a profile pulls in by naming it under firmware.shared. A board folder with a
+link.ld is built freestanding (no C library; the DUT's own memcpy & co. from firmware/dut/freestanding/), one
+without is built as a hosted native program.
 """
 
 from __future__ import annotations
@@ -130,8 +132,32 @@ class _Log:
         return "\n".join(self.lines) + "\n"
 
 
-def _sources(board_dir: Path, model_dir: Path, freestanding: bool) -> list[tuple[Path, list[str]]]:
-    own = sorted(DUT_DIR.glob("*.c")) + sorted(board_dir.glob("*.c")) + sorted(board_dir.glob("*.S"))
+def board_layer(board: str, prof: dict[str, Any] | None = None) -> list[Path]:
+    """The folders of the board layer: firmware/boards/<board>/, then each folder its profile's
+    firmware.shared names, in that order (also the include order, so a board's own header wins)."""
+    prof = profiles.board(board) if prof is None else prof
+    boards = FIRMWARE_DIR / "boards"
+    dirs = [boards / board]
+    for name in prof.get("firmware", {}).get("shared", []):
+        if not (boards / name).is_dir():
+            raise BuildError(f"config/boards/{board}.yaml: firmware.shared names {name!r}, but there is no "
+                             f"firmware/boards/{name}/ folder")
+        dirs.append(boards / name)
+    return dirs
+
+
+def board_layer_files(board: str) -> list[str]:
+    """Every file of the board layer, as paths relative to the repository (Snakemake inputs)."""
+    return [str(p.relative_to(REPO_ROOT)) for d in board_layer(board) for p in sorted(d.iterdir()) if p.is_file()]
+
+
+def board_sources(layer: list[Path]) -> list[Path]:
+    """The .c and .S files of the board layer's folders."""
+    return [p for d in layer for p in sorted(d.glob("*.c")) + sorted(d.glob("*.S"))]
+
+
+def _sources(layer: list[Path], model_dir: Path, freestanding: bool) -> list[tuple[Path, list[str]]]:
+    own = sorted(DUT_DIR.glob("*.c")) + board_sources(layer)
     if freestanding:
         own += sorted((DUT_DIR / "freestanding").glob("*.c"))
     model = sorted(model_dir.glob("*.c"))
@@ -213,12 +239,13 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
     arch_flags = list(profiles.board(cflags_of)["toolchain"]["cflags"] if cflags_of else tc["cflags"])
     cflags = (arch_flags + COMMON_CFLAGS + (FREESTANDING_CFLAGS if freestanding else []) + task_defines(task)
               + board_defines(prof))
-    includes = [f"-I{DUT_DIR}", f"-I{board_dir}", f"-I{model_dir}"]
+    layer = board_layer(board, prof)
+    includes = [f"-I{DUT_DIR}", *(f"-I{d}" for d in layer), f"-I{model_dir}"]
     blog = _Log()
 
     with atomic_dir(out_dir) as tmp:
         objs = []
-        for i, (src, warnings) in enumerate(_sources(board_dir, model_dir, freestanding)):
+        for i, (src, warnings) in enumerate(_sources(layer, model_dir, freestanding)):
             obj = tmp / "obj" / f"{i:03d}_{src.stem}.o"
             obj.parent.mkdir(exist_ok=True)
             blog.run([cc, *cflags, *warnings, *includes, "-c", str(src), "-o", str(obj)], f"compiling {src.name}")

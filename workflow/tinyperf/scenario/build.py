@@ -30,6 +30,8 @@ from tinyperf.firmware.build import (
     MODEL_WARNINGS,
     OWN_WARNINGS,
     board_defines,
+    board_layer,
+    board_sources,
     find_compiler,
     memory_defsyms,
     task_defines,
@@ -91,13 +93,13 @@ def generate(sc: Scenario, tflites: dict[str, Path], out: Path, target: str) -> 
 
 def _compile_units(sc: Scenario, out: Path, board: str, freestanding: bool) -> list[tuple[Path, list[str]]]:
     """(source, flags) for every translation unit: the kernels once, each model's I/O under its own names."""
-    board_dir = FIRMWARE_DIR / "boards" / board
+    layer = board_layer(board)
     model_incs = [f"-I{out / 'codegen' / m.id}" for m in sc.models]
-    base_inc = [f"-I{DUT_DIR}", f"-I{board_dir}", f"-I{SCENARIO_FW_DIR}"]
+    base_inc = [f"-I{DUT_DIR}", *(f"-I{d}" for d in layer), f"-I{SCENARIO_FW_DIR}"]
     shared = [*_shared_defines(sc), *OWN_WARNINGS, *base_inc, f"-I{out / 'glue'}", *model_incs]
     units: list[tuple[Path, list[str]]] = []
     own = [p for p in sorted(DUT_DIR.glob("*.c")) if p.name != "task_io.c"]
-    own += sorted(board_dir.glob("*.c")) + sorted(board_dir.glob("*.S")) + sorted(SCENARIO_FW_DIR.glob("*.c"))
+    own += board_sources(layer) + sorted(SCENARIO_FW_DIR.glob("*.c"))
     if freestanding:
         own += sorted((DUT_DIR / "freestanding").glob("*.c"))
     units += [(p, shared) for p in own]

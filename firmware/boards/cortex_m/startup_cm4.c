@@ -1,9 +1,12 @@
-/* Cortex-M4F reset for the Nano 33 BLE application behind the Arduino bootloader.
+/* Cortex-M4F reset for an application behind a bootloader (nano33ble: Arduino's; sparkfun_edge: SVL or ASB).
  *
- * The bootloader jumps to the reset vector at the application origin but does not promise to leave VTOR,
- * MSP or the FPU as a fresh reset would, so all three are set here before any C that could use them. */
+ * The loader jumps to the reset vector at the application origin but does not promise to leave VTOR,
+ * MSP or the FPU as a fresh reset would, so all three are set here before any C that could use them.
+ * Shared by the boards whose profile lists `cortex_m` under firmware.shared; each of them has a cm4_board.h
+ * with its chip's interrupt count, and its link.ld puts .isr_vector at its own application origin. */
 #include <stdint.h>
 
+#include "cm4_board.h"
 #include "dut.h"
 #include "fmt.h"
 
@@ -12,7 +15,10 @@
 #define SCB_CFSR (*(volatile uint32_t *)0xE000ED28u)
 #define NVIC_ICER(i) (*(volatile uint32_t *)(0xE000E180u + 4u * (i)))
 #define NVIC_ICPR(i) (*(volatile uint32_t *)(0xE000E280u + 4u * (i)))
-#define NUM_IRQS 48 /* nRF52840 peripheral interrupts */
+#ifndef CM4_NUM_IRQS
+#error "cm4_board.h must define CM4_NUM_IRQS (the chip's peripheral interrupt count)"
+#endif
+#define NUM_IRQS CM4_NUM_IRQS
 
 extern uint32_t __stack_top, __data_start, __data_end, __data_load, __bss_start, __bss_end;
 extern void (*const vector_table[16 + NUM_IRQS])(void);
@@ -38,7 +44,7 @@ static void reset_c(void)
         NVIC_ICER(i) = 0xFFFFFFFFu;
         NVIC_ICPR(i) = 0xFFFFFFFFu;
     }
-    SCB_VTOR = (uint32_t)(uintptr_t)vector_table; /* the application origin, not the bootloader's table */
+    SCB_VTOR = (uint32_t)(uintptr_t)vector_table; /* the application origin, not the loader's table */
     while (dst < &__data_end) *dst++ = *src++;
     for (dst = &__bss_start; dst < &__bss_end;) *dst++ = 0;
     /* CP10/CP11 full access: hard-float code faults without it. */
