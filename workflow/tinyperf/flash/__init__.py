@@ -16,10 +16,10 @@ from typing import Any
 
 from tinyperf import profiles
 from tinyperf.errors import ConfigError
-from tinyperf.flash.common import FlashResult, find_image
+from tinyperf.flash.common import FlashResult, FlashTarget, find_image, seconds_since
 from tinyperf.fsutil import sha256_file, write_json
 
-#: flash.method -> module with ``flash_image(board, profile, firmware, port, **opts) -> FlashResult``
+#: flash.method -> module with ``flash_image(target: FlashTarget, **opts) -> FlashResult``
 METHODS: dict[str, str] = {
     "samba": "tinyperf.flash.samba",
     "svl": "tinyperf.flash.svl",
@@ -65,7 +65,8 @@ def flash(board: str, firmware: Path, port: str | None, out: Path, **opts: Any) 
         result = FlashResult(method="none", tool="none", tool_version="", image=image, bytes_written=0)
     else:
         module = importlib.import_module(METHODS[method])
-        result = module.flash_image(board, profile, Path(firmware), port, **opts)
+        task = opts.pop("task", None)
+        result = module.flash_image(FlashTarget(board, profile, Path(firmware), port, task), **opts)
     record: dict[str, Any] = {
         "board": board,
         "method": result.method,
@@ -79,7 +80,7 @@ def flash(board: str, firmware: Path, port: str | None, out: Path, **opts: Any) 
         "bytes_written": result.bytes_written,
         "address": None if result.address is None else f"0x{result.address:08X}",
         "verified": result.verified,
-        "duration_s": round(time.monotonic() - start, 3),
+        "duration_s": seconds_since(start),
         "timestamp": stamp,
         "details": result.details,
     }

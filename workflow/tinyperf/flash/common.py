@@ -5,9 +5,11 @@ Every read has a deadline; every failure names the step, the port and, for data,
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,51 @@ class FlashResult:
     address: int | None = None
     verified: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FlashTarget:
+    """What every client is asked to flash: *firmware* onto *board* (its profile) through *port* (None:
+    detect it by USB id). *task* only appears in the command a stop message tells the user to rerun."""
+
+    board: str
+    profile: dict[str, Any]
+    firmware: Path
+    port: str | None = None
+    task: str | None = None
+
+    def require_port(self) -> str:
+        return require_port(self.board, self.port, self.task)
+
+    def existing_port(self, step: str) -> str:
+        """The port, present now: for a client that hands it to a tool which would fail less clearly."""
+        port = self.require_port()
+        if not os.path.exists(port):
+            raise missing_port(self.board, port, step, self.task)
+        return port
+
+    def application_image(self, names: tuple[str, ...], step: str) -> tuple[Path, bytes]:
+        """The image (see find_image) and its bytes, refused when larger than the profile's application region."""
+        image = find_image(self.firmware, names)
+        data = image.read_bytes()
+        limit = self.profile["memory"]["flash_bytes"]
+        if limit and len(data) > limit:
+            raise DeviceError(f"{step}: {image} is {len(data)} bytes, more than the {limit}-byte application region")
+        return image, data
+
+    @contextlib.contextmanager
+    def open_port(self, baud: int, timeout: float, step: str) -> Iterator[serial.Serial]:
+        """The loader's port (given or detected), open for the block (see open_serial) and closed after it."""
+        ser = open_serial(self.board, self.require_port(), baud, timeout, step, self.task)
+        try:
+            yield ser
+        finally:
+            ser.close()
+
+
+def seconds_since(start: float) -> float:
+    """Seconds since the time.monotonic() reading *start*, to the millisecond, as the records give them."""
+    return round(time.monotonic() - start, 3)
 
 
 def find_image(firmware: Path, names: tuple[str, ...]) -> Path:
@@ -66,6 +113,13 @@ def require_port(board: str, port: str | None, task: str | None = None) -> str:
     return port
 
 
+def missing_port(board: str, port: str, step: str, task: str | None = None) -> HardwareMissing:
+    """HardwareMissing for a port that does not exist, with what to attach."""
+    return HardwareMissing(
+        guidance.attach_message(board, task, port, reason=f"{step}: serial port {port} does not exist")
+    )
+
+
 def open_serial(board: str, port: str, baud: int, timeout: float, step: str, task: str | None = None) -> serial.Serial:
     """Open *port*; an absent device is HardwareMissing, a busy or forbidden one a DeviceError."""
     try:
@@ -73,9 +127,7 @@ def open_serial(board: str, port: str, baud: int, timeout: float, step: str, tas
     except serial.SerialException as exc:
         err = getattr(exc, "errno", None)
         if err == errno.ENOENT or not os.path.exists(port):
-            raise HardwareMissing(
-                guidance.attach_message(board, task, port, reason=f"{step}: serial port {port} does not exist")
-            ) from exc
+            raise missing_port(board, port, step, task) from exc
         if err in (errno.EACCES, errno.EPERM):
             raise DeviceError(
                 f"{step}: permission denied on {port}: add yourself to the 'dialout' group "

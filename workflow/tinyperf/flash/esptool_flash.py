@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from tinyperf.errors import BuildError, DeviceError, HardwareMissing
 from tinyperf.flash import guidance
-from tinyperf.flash.common import FlashResult, find_image, require_port
+from tinyperf.flash.common import FlashResult, FlashTarget, find_image
 
 CHIP = "esp32"
 DEFAULT_BAUD = 921600
@@ -83,25 +82,13 @@ def app_image(firmware: Path, workdir: Path) -> Path:
         return out
 
 
-def flash_image(
-    board: str,
-    profile: dict[str, Any],
-    firmware: Path,
-    port: str | None,
-    baud: int | None = None,
-    connect_attempts: int = 7,
-    task: str | None = None,
-    **_: Any,
-) -> FlashResult:
+def flash_image(target: FlashTarget, baud: int | None = None, connect_attempts: int = 7, **_: Any) -> FlashResult:
     esptool = _esptool()
-    port = require_port(board, port, task)
-    if not os.path.exists(port):
-        raise HardwareMissing(
-            guidance.attach_message(board, task, port, reason=f"esptool: serial port {port} does not exist")
-        )
-    offset = profile["memory"].get("flash_origin", APP_OFFSET)
+    port = target.existing_port("esptool")
+    offset = target.profile["memory"].get("flash_origin", APP_OFFSET)
+    firmware = target.firmware
     with tempfile.TemporaryDirectory(prefix="tinyperf-esp-") as tmp:
-        image = app_image(Path(firmware), Path(tmp))
+        image = app_image(firmware, Path(tmp))
         argv = write_args(port, image, offset, baud or DEFAULT_BAUD, connect_attempts=connect_attempts)
         log = run_esptool(argv, "write-flash")
         size = image.stat().st_size

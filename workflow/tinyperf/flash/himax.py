@@ -28,7 +28,7 @@ import serial
 from tinyperf import __version__
 from tinyperf.errors import BuildError, DeviceError, HardwareMissing
 from tinyperf.flash import guidance
-from tinyperf.flash.common import FlashResult, find_image, open_serial, read_until, require_port
+from tinyperf.flash.common import FlashResult, FlashTarget, find_image, read_until, seconds_since
 from tinyperf.fsutil import sha256_file
 
 log = logging.getLogger(__name__)
@@ -133,32 +133,29 @@ def send_image(ser: serial.Serial, image: Path, retry: int, timeout: float) -> i
 
 
 def flash_image(
-    board: str,
-    profile: dict[str, Any],
-    firmware: Path,
-    port: str | None,
+    target: FlashTarget,
     baud: int | None = None,
     timeout: float = 2.0,
     reset_timeout: float = 30.0,
     burn_timeout: float = 20.0,
     retry: int = 16,
     image_tool_path: str | None = None,
-    task: str | None = None,
     **_: Any,
 ) -> FlashResult:
+    board, task = target.board, target.task
     try:
         import xmodem  # noqa: F401
     except ImportError as exc:
         raise HardwareMissing(guidance.tool_message("xmodem", board, task)) from exc
     with tempfile.TemporaryDirectory(prefix="tinyperf-himax-") as tmp:
-        images = given_images(firmware)
+        images = given_images(target.firmware)
         source: Path
         if images:
             source = images[0]
             tool_used = "prebuilt images"
         else:
-            source = find_image(firmware, ("firmware.elf",))
-            tool = image_tool(profile, image_tool_path)
+            source = find_image(target.firmware, ("firmware.elf",))
+            tool = image_tool(target.profile, image_tool_path)
             if tool is None or not tool.is_file():
                 reason = f"image tool {tool} not found" if tool else "no Himax image tool configured"
                 raise HardwareMissing(guidance.tool_message("himax_image_tool", board, task, reason=reason))
@@ -168,19 +165,15 @@ def flash_image(
             "image_tool": tool_used,
             "images": [{"name": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in images],
         }
-        port = require_port(board, port, task)
-        ser = open_serial(board, port, baud or BAUD, timeout, "Himax boot menu", task)
         written = 0
-        try:
+        with target.open_port(baud or BAUD, timeout, "Himax boot menu") as ser:
             start = time.monotonic()
             enter_menu(ser, reset_timeout, timeout)
             for image in images:
                 written += send_image(ser, image, retry, max(timeout, 1.0))
                 read_until(ser, BURNED, burn_timeout, f"Himax: burning {image.name}")
-            facts["transfer_s"] = round(time.monotonic() - start, 3)
+            facts["transfer_s"] = seconds_since(start)
             facts["next"] = "press reset on the WE-I Plus to boot the application"
-        finally:
-            ser.close()
     return FlashResult(
         method="xmodem",
         tool="xmodem (PyPI) + Himax boot menu",

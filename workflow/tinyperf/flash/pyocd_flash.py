@@ -7,12 +7,11 @@ attached, the step stops with what to install or attach.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from tinyperf.errors import DeviceError, HardwareMissing
 from tinyperf.flash import guidance
-from tinyperf.flash.common import FlashResult, find_image
+from tinyperf.flash.common import FlashResult, FlashTarget, find_image
 
 #: pyocd target names of the boards' chips (``pyocd list --targets``).
 TARGETS = {"nano33ble": "nrf52840", "sparkfun_edge": "ama3b1kk_kbr"}
@@ -27,17 +26,11 @@ def probes() -> list[Any]:
     return list(ConnectHelper.get_all_connected_probes(blocking=False, print_wait_message=False))
 
 
-def flash_image(
-    board: str,
-    profile: dict[str, Any],
-    firmware: Path,
-    port: str | None,
-    task: str | None = None,
-    **_: Any,
-) -> FlashResult:
+def flash_image(target: FlashTarget, **_: Any) -> FlashResult:
+    board, port, task = target.board, target.port, target.task
     if board not in TARGETS:
         raise DeviceError(f"pyocd: no SWD target known for board {board}")
-    image = find_image(firmware, ("firmware.hex", "firmware.bin"))
+    image = find_image(target.firmware, ("firmware.hex", "firmware.bin"))
     found = probes()
     if not found:
         raise HardwareMissing(guidance.tool_message("pyocd_probe", board, task))
@@ -50,7 +43,7 @@ def flash_image(
     from pyocd.core.helpers import ConnectHelper
     from pyocd.flash.file_programmer import FileProgrammer
 
-    origin = profile["memory"].get("flash_origin", 0)
+    origin = target.profile["memory"].get("flash_origin", 0)
     session = ConnectHelper.session_with_chosen_probe(
         unique_id=port, target_override=TARGETS[board], options={"frequency": 4_000_000}
     )

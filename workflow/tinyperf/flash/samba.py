@@ -22,14 +22,13 @@ from __future__ import annotations
 import binascii
 import re
 import time
-from pathlib import Path
 from typing import Any
 
 import serial
 
 from tinyperf import __version__
 from tinyperf.errors import DeviceError
-from tinyperf.flash.common import FlashResult, find_image, open_serial, read_exact, read_until, require_port
+from tinyperf.flash.common import FlashResult, FlashTarget, read_exact, read_until, seconds_since
 
 APP_BASE = 0x10000  # where the bootloader puts offset 0
 PAGE = 4096  # nRF52840 flash page = bossac's write-buffer size for this device
@@ -172,32 +171,14 @@ def write_image(client: SambaClient, data: bytes, verify: bool = True, reset: bo
     return {"bootloader": version, "chip": chip, "pages": len(pages(data)), "verify": verified, "reset": did_reset}
 
 
-def flash_image(
-    board: str,
-    profile: dict[str, Any],
-    firmware: Path,
-    port: str | None,
-    baud: int | None = None,
-    timeout: float = 1.0,
-    verify: bool = True,
-    reset: bool = True,
-    task: str | None = None,
-    **_: Any,
-) -> FlashResult:
-    image = find_image(firmware, IMAGE_NAMES)
-    data = image.read_bytes()
-    limit = profile["memory"]["flash_bytes"]
-    if limit and len(data) > limit:
-        raise DeviceError(f"SAM-BA: {image} is {len(data)} bytes, more than the {limit}-byte application region")
-    port = require_port(board, port, task)
+def flash_image(target: FlashTarget, baud: int | None = None, timeout: float = 1.0, verify: bool = True,
+                reset: bool = True, **_: Any) -> FlashResult:
+    image, data = target.application_image(IMAGE_NAMES, "SAM-BA")
     # USB CDC ignores the rate; 921600 is what bossac opens a USB port with.
-    ser = open_serial(board, port, baud or 921600, timeout, "SAM-BA", task)
-    try:
+    with target.open_port(baud or 921600, timeout, "SAM-BA") as ser:
         start = time.monotonic()
         facts = write_image(SambaClient(ser, timeout=timeout), data, verify=verify, reset=reset)
-        facts["transfer_s"] = round(time.monotonic() - start, 3)
-    finally:
-        ser.close()
+        facts["transfer_s"] = seconds_since(start)
     return FlashResult(
         method="samba",
         tool="tinyperf.flash.samba",

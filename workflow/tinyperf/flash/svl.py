@@ -15,14 +15,13 @@ Protocol (sparkfun/Apollo3_Uploader_SVL, svl.py and bootloader/src/main.c):
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import serial
 
 from tinyperf import __version__
 from tinyperf.errors import DeviceError
-from tinyperf.flash.common import FlashResult, find_image, open_serial, read_exact, require_port
+from tinyperf.flash.common import FlashResult, FlashTarget, read_exact, seconds_since
 
 CMD_VER, CMD_BL, CMD_NEXT, CMD_FRAME, CMD_RETRY, CMD_DONE = 1, 2, 3, 4, 5, 6
 NAMES = {1: "VER", 2: "BL", 3: "NEXT", 4: "FRAME", 5: "RETRY", 6: "DONE"}
@@ -155,37 +154,19 @@ def upload(ser: serial.Serial, data: bytes, timeout: float = 0.5, retries: int =
         ser.flush()
 
 
-def flash_image(
-    board: str,
-    profile: dict[str, Any],
-    firmware: Path,
-    port: str | None,
-    baud: int | None = None,
-    timeout: float = 0.5,
-    attempts: int = 3,
-    retries: int = 4,
-    task: str | None = None,
-    **_: Any,
-) -> FlashResult:
-    image = find_image(firmware, IMAGE_NAMES)
-    data = image.read_bytes()
-    limit = profile["memory"]["flash_bytes"]
-    if limit and len(data) > limit:
-        raise DeviceError(f"SVL: {image} is {len(data)} bytes, more than the {limit}-byte application region")
+def flash_image(target: FlashTarget, baud: int | None = None, timeout: float = 0.5, attempts: int = 3,
+                retries: int = 4, **_: Any) -> FlashResult:
+    image, data = target.application_image(IMAGE_NAMES, "SVL")
     baud = baud or 921600  # what SparkFun's BSP Makefiles use; svl.py defaults to 115200
     if baud not in BAUDS:
         raise DeviceError(f"SVL: the loader detects only {', '.join(map(str, BAUDS))} baud, not {baud}")
-    port = require_port(board, port, task)
-    ser = open_serial(board, port, baud, timeout, "SVL", task)
-    try:
+    with target.open_port(baud, timeout, "SVL") as ser:
         start = time.monotonic()
         version = handshake(ser, attempts, max(timeout, 1.0))
         facts = upload(ser, data, timeout=timeout, retries=retries)
-        facts.update(loader_version=version, baud=baud, transfer_s=round(time.monotonic() - start, 3))
+        facts.update(loader_version=version, baud=baud, transfer_s=seconds_since(start))
         # The loader checks each frame's CRC before writing it; the protocol has no read-back.
         facts["verify"] = "frame-crc"
-    finally:
-        ser.close()
     written = sum(len(f) for f in frames(data))
     return FlashResult(
         method="svl",
