@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tinyperf.codegen import planner
+from tinyperf.codegen import planner, rewrite
 from tinyperf.codegen.lower import (
     ALIAS_OPS,
     HEADERS,
@@ -180,6 +180,7 @@ def generate(
     model: Model, data: bytes, what: str, name: str, target: str, arena_kind: str = "static"
 ) -> tuple[dict[str, str], dict[str, Any]]:
     _validate_model(model, what)
+    model = rewrite.dilated_convolutions(model, what)
     lowering = Lowering(model, what)
     lowered: list[Lowered] = [lowering.lower(op) for op in model.operators]
 
