@@ -1,4 +1,5 @@
-"""Byte links to a DUT: a host firmware process behind a pty, QEMU's serial on a TCP socket, a serial port.
+"""Byte links to a DUT: a host firmware process behind a pty, qemu_m4 (semihosting on QEMU's stdio, or its UART
+on a TCP socket), a serial port.
 
 Every transport owns what it started: close() kills the process on every exit path, and a process started
 here also dies with the runner (PR_SET_PDEATHSIG), so no DUT outlives a killed run.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import re
 import select
 import signal
 import socket
@@ -149,32 +151,87 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-QEMU_ARGS = ["-M", "mps2-an386", "-nographic", "-monitor", "none", "-icount", "shift=0,align=off,sleep=off"]
+#: every qemu_m4 run: the board, no monitor, one virtual nanosecond per instruction (deterministic counts)
+QEMU_ARGS = ["-M", "mps2-an386", "-monitor", "none", "-icount", "shift=0,align=off,sleep=off"]
+#: the semihosting link: QEMU's own stdin/stdout carry the protocol, so nothing else of QEMU's may touch them
+#: (no -nographic, which would put the monitor and UART0 on stdio)
+QEMU_SEMIHOSTING_ARGS = ["-display", "none", "-serial", "null", "-semihosting-config", "enable=on,target=native"]
+#: the UART link: UART0 on a TCP socket (see QemuDut)
+QEMU_UART_ARGS = ["-nographic"]
+QEMU_LINKS = ("semihosting", "uart")
+_LINK_MARK = re.compile(rb"tinyperf-qemu-link=([a-z]+);")
 
 
-class QemuSocket(_ProcessMixin, Transport):
-    """qemu-system-arm running the firmware, its UART0 on a TCP socket. QEMU waits for the connection
-    before starting the guest (wait=on), so the boot lines are not lost."""
+def qemu_link_of(elf: Path) -> str:
+    """Which link a qemu_m4 firmware speaks: the marker firmware/boards/qemu_m4/board.c puts in the ELF
+    ("semihosting" by default, "uart" when built with -DTP_QEMU_LINK_UART). A firmware without one predates
+    the semihosting link and speaks UART0."""
+    try:
+        m = _LINK_MARK.search(elf.read_bytes())
+    except OSError as exc:
+        raise DeviceError(f"cannot read the firmware {elf}: {exc}") from exc
+    link = m.group(1).decode() if m else "uart"
+    if link not in QEMU_LINKS:
+        raise DeviceError(f"{elf}: unknown qemu_m4 link {link!r} (this runner knows {', '.join(QEMU_LINKS)})")
+    return link
+
+
+def qemu_argv(elf: Path, link: str, serial: str | None = None, qemu: str = "qemu-system-arm") -> list[str]:
+    """The qemu-system-arm command line for *elf* over *link*; *serial* is the -serial chardev of the UART link."""
+    if link == "semihosting":
+        return [qemu, *QEMU_ARGS, *QEMU_SEMIHOSTING_ARGS, "-kernel", str(elf)]
+    return [qemu, *QEMU_ARGS, *QEMU_UART_ARGS, "-kernel", str(elf), "-serial", serial or "stdio"]
+
+
+class QemuDut(_ProcessMixin, Transport):
+    """qemu-system-arm running a qemu_m4 firmware, over the link the firmware was built for (qemu_link_of).
+
+    semihosting: QEMU's stdin and stdout are pipes to this process; the firmware reads them with SYS_READ,
+    a whole burst of pipelined commands per call (~1 MB/s host->DUT; UART0 takes ~10 KB/s).
+    uart: UART0 on a TCP socket; QEMU waits for the connection before starting the guest (wait=on), so the
+    boot lines are not lost.
+    """
 
     can_pipeline = True
 
     def __init__(self, elf: Path, stderr_path: Path | None = None, qemu: str = "qemu-system-arm",
                  connect_timeout: float = 15.0) -> None:
-        self.description = f"qemu_m4 DUT {elf}"
+        self.link = qemu_link_of(elf)
+        self.description = f"qemu_m4 DUT {elf} ({self.link} link)"
         self.sock: socket.socket | None = None
+        self.to_dut = -1
+        self.from_dut = -1
         self.stderr_file = open(stderr_path, "wb") if stderr_path else None  # noqa: SIM115 (closed in close())
+        if self.link == "semihosting":
+            self._start_semihosting(elf, qemu)
+        else:
+            self._start_uart(elf, qemu, connect_timeout)
+
+    def _popen(self, argv: list[str], stdin: int, stdout: int) -> subprocess.Popen[bytes]:
+        try:
+            return subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=self.stderr_file or subprocess.DEVNULL,
+                                    close_fds=True, preexec_fn=_die_with_parent)
+        except FileNotFoundError as exc:
+            self.close()
+            raise HardwareMissing(f"{argv[0]} not found: apt-get install qemu-system-arm") from exc
+
+    def _start_semihosting(self, elf: Path, qemu: str) -> None:
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        self.to_dut, self.from_dut = in_w, out_r
+        try:
+            self.proc = self._popen(qemu_argv(elf, "semihosting", qemu=qemu), in_r, out_w)
+        finally:
+            os.close(in_r)
+            os.close(out_w)
+
+    def _start_uart(self, elf: Path, qemu: str, connect_timeout: float) -> None:
         for _attempt in range(3):  # the free port may be taken between probing and QEMU binding it
             port = _free_port()
             # nodelay: without it Nagle on QEMU's side holds each reply byte for our delayed ACK (~22 round
             # trips/s instead of ~1000)
             serial = f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on"
-            argv = [qemu, *QEMU_ARGS, "-kernel", str(elf), "-serial", serial]
-            try:
-                self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                             stderr=self.stderr_file or subprocess.DEVNULL,
-                                             preexec_fn=_die_with_parent)
-            except FileNotFoundError as exc:
-                raise HardwareMissing(f"{qemu} not found: apt-get install qemu-system-arm") from exc
+            self.proc = self._popen(qemu_argv(elf, "uart", serial, qemu), subprocess.DEVNULL, subprocess.DEVNULL)
             deadline = time.monotonic() + connect_timeout
             while time.monotonic() < deadline and self.proc.poll() is None:
                 try:
@@ -194,34 +251,54 @@ class QemuSocket(_ProcessMixin, Transport):
         raise DeviceError(f"qemu-system-arm did not open its serial socket within {connect_timeout:.0f} s")
 
     def write(self, data: bytes) -> None:
-        assert self.sock is not None
         try:
-            self.sock.sendall(data)
+            if self.sock is not None:
+                self.sock.sendall(data)
+                return
+            view = memoryview(data)
+            while view:
+                n = os.write(self.to_dut, view)
+                view = view[n:]
         except OSError as exc:
             raise DeviceError(self.exit_status() or f"writing to QEMU failed: {exc}") from exc
 
     def read(self, timeout: float) -> bytes:
-        assert self.sock is not None
-        ready, _, _ = select.select([self.sock], [], [], max(timeout, 0.0))
+        source: socket.socket | int = self.sock if self.sock is not None else self.from_dut
+        ready, _, _ = select.select([source], [], [], max(timeout, 0.0))
         if not ready:
             return b""
         try:
-            data = self.sock.recv(65536)
+            data = self.sock.recv(65536) if self.sock is not None else os.read(self.from_dut, 65536)
         except OSError:
             data = b""
         if not data:
             time.sleep(0.05)
-            raise DeviceError(self.exit_status() or "QEMU closed the serial socket")
+            raise DeviceError(self.exit_status() or "QEMU closed the DUT's line")
         return data
 
     def close(self) -> None:
         if self.sock is not None:
             self.sock.close()
             self.sock = None
+        if self.to_dut >= 0:
+            # End of input: the firmware leaves QEMU by itself (SYS_EXIT) when it next reads. QEMU cannot act
+            # on SIGTERM while its CPU waits in that read, so give it the chance first.
+            os.close(self.to_dut)
+            self.to_dut = -1
+            if self.proc is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.proc.wait(timeout=0.5)
         self._kill()
+        if self.from_dut >= 0:
+            os.close(self.from_dut)
+            self.from_dut = -1
         if self.stderr_file is not None:
             self.stderr_file.close()
             self.stderr_file = None
+
+
+#: the name callers know (runner/session.py)
+QemuSocket = QemuDut
 
 
 class SerialPort(Transport):
