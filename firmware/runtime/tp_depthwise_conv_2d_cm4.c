@@ -271,6 +271,54 @@ static void dw_ring(const tp_conv_params_t *p, const int8_t *input, const int8_t
         a3 = tp_smlatt(xo, wo, a3);                                                                                \
     } while (0)
 
+/* n taps of one channel group along one line of the window: x steps by stride bytes, the filter words come
+ * unpacked (even pair, odd pair per tap). Out of line so the loop keeps everything in registers. */
+__attribute__((noinline)) static void dw_taps(const int8_t *x, int32_t stride, const uint32_t *wu, int32_t n,
+                                              uint32_t off2, int32_t *acc)
+{
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (; n > 0; n--, x += stride, wu += 2) {
+        const uint32_t xv = tp_ld32(x);
+        const uint32_t xe = tp_sxtab16(off2, xv), xo = tp_sxtab16_ror8(off2, xv);
+        a0 = tp_smlabb(xe, wu[0], a0);
+        a2 = tp_smlatt(xe, wu[0], a2);
+        a1 = tp_smlabb(xo, wu[1], a1);
+        a3 = tp_smlatt(xo, wu[1], a3);
+    }
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
+#define DW_MAX_TAPS 64
+
+/* Kernels one tap wide (1-D, e.g. k x 1 along time): every output of one channel group, the group's constants
+ * (unpacked filter, biases, one-SMLAL requantization) set up once by the caller. */
+__attribute__((noinline)) static void dw_column_group(const tp_conv_params_t *p, const int8_t *in_b, int8_t *out_b,
+                                                      int32_t c, const uint32_t *wu, const int32_t *b4,
+                                                      const tp_rq_t *q)
+{
+    const int32_t C = p->in_c, row = p->in_w * C, lo = p->act_min, hi = p->act_max;
+    const uint32_t off2 = tp_dup16(p->input_offset);
+    int32_t oy, ox;
+    int8_t *out = out_b + c;
+    for (oy = 0; oy < p->out_h; oy++) {
+        const int32_t y0 = oy * p->stride_h - p->pad_h;
+        const int32_t ky_lo = y0 < 0 ? -y0 : 0;
+        const int32_t ky_hi = p->in_h - y0 < p->k_h ? p->in_h - y0 : p->k_h;
+        for (ox = 0; ox < p->out_w; ox++, out += C) {
+            const int32_t x = ox * p->stride_w - p->pad_w;
+            int32_t acc[4];
+            acc[0] = b4[0], acc[1] = b4[1], acc[2] = b4[2], acc[3] = b4[3];
+            if (x >= 0 && x < p->in_w && ky_hi > ky_lo) {
+                dw_taps(in_b + (y0 + ky_lo) * row + x * C + c, row, wu + 2 * ky_lo, ky_hi - ky_lo, off2, acc);
+            }
+            out[0] = (int8_t)clampi(tp_rq(acc[0], &q[0]), lo, hi);
+            out[1] = (int8_t)clampi(tp_rq(acc[1], &q[1]), lo, hi);
+            out[2] = (int8_t)clampi(tp_rq(acc[2], &q[2]), lo, hi);
+            out[3] = (int8_t)clampi(tp_rq(acc[3], &q[3]), lo, hi);
+        }
+    }
+}
+
 void tp_depthwise_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, const int8_t *filter,
                              const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output)
 {
@@ -286,29 +334,43 @@ void tp_depthwise_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, con
         dw_ring(p, input, filter, bias, mult, shift, output);
         return;
     }
+    /* channel groups outermost: the group's requantization constants are set up once, not once per pixel */
     for (b = 0; b < p->batches; b++) {
         const int8_t *in_b = input + b * p->in_h * row;
-        for (oy = 0; oy < p->out_h; oy++) {
-            const int32_t y0 = oy * p->stride_h - p->pad_h;
-            const int32_t ky_lo = y0 < 0 ? -y0 : 0;
-            const int32_t ky_hi = p->in_h - y0 < p->k_h ? p->in_h - y0 : p->k_h;
-            for (ox = 0; ox < p->out_w; ox++) {
-                const int32_t x0 = ox * p->stride_w - p->pad_w;
-                const int32_t kx_lo = x0 < 0 ? -x0 : 0;
-                const int32_t kx_hi = p->in_w - x0 < p->k_w ? p->in_w - x0 : p->k_w;
-                const int full3 = p->k_h == 3 && p->k_w == 3 && ky_lo == 0 && kx_lo == 0 && ky_hi == 3 && kx_hi == 3;
-                const int8_t *in_px = in_b + y0 * row + x0 * C;
-                int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * C;
-                for (c = 0; c < C; c += 4) {
-                    int32_t a0, a1, a2, a3;
-                    if (bias) {
-                        a0 = bias[c];
-                        a1 = bias[c + 1];
-                        a2 = bias[c + 2];
-                        a3 = bias[c + 3];
-                    } else {
-                        a0 = a1 = a2 = a3 = 0;
-                    }
+        for (c = 0; c < C; c += 4) {
+            const int32_t b0 = bias ? bias[c] : 0, b1 = bias ? bias[c + 1] : 0;
+            const int32_t b2 = bias ? bias[c + 2] : 0, b3 = bias ? bias[c + 3] : 0;
+            tp_rq_t q[4];
+            uint32_t wu[2 * DW_MAX_TAPS];
+            const int32_t taps = p->k_h * p->k_w;
+            int32_t t, fast = 1;
+            for (t = 0; t < 4; t++) {
+                tp_rq_init(&q[t], mult[c + t], shift[c + t], oo);
+                fast &= q[t].fast;
+            }
+            for (t = 0; t < taps && taps <= DW_MAX_TAPS; t++) {
+                const uint32_t v = tp_ld32(filter + t * C + c);
+                wu[2 * t] = tp_sxtb16(v);
+                wu[2 * t + 1] = tp_sxtb16_ror8(v);
+            }
+            if (fast && p->k_w == 1 && taps <= DW_MAX_TAPS) {
+                const int32_t b4[4] = {b0, b1, b2, b3};
+                dw_column_group(p, in_b, output + b * p->out_h * p->out_w * C, c, wu, b4, q);
+                continue;
+            }
+            for (oy = 0; oy < p->out_h; oy++) {
+                const int32_t y0 = oy * p->stride_h - p->pad_h;
+                const int32_t ky_lo = y0 < 0 ? -y0 : 0;
+                const int32_t ky_hi = p->in_h - y0 < p->k_h ? p->in_h - y0 : p->k_h;
+                for (ox = 0; ox < p->out_w; ox++) {
+                    const int32_t x0 = ox * p->stride_w - p->pad_w;
+                    const int32_t kx_lo = x0 < 0 ? -x0 : 0;
+                    const int32_t kx_hi = p->in_w - x0 < p->k_w ? p->in_w - x0 : p->k_w;
+                    const int full3 =
+                        p->k_h == 3 && p->k_w == 3 && ky_lo == 0 && kx_lo == 0 && ky_hi == 3 && kx_hi == 3;
+                    const int8_t *in_px = in_b + y0 * row + x0 * C;
+                    int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * C;
+                    int32_t a0 = b0, a1 = b1, a2 = b2, a3 = b3;
                     if (full3) {
                         const int8_t *x = in_px + c, *w = filter + c;
                         TAP(x, w);
@@ -320,6 +382,20 @@ void tp_depthwise_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, con
                         TAP(x + 2 * row, w + 2 * wrow);
                         TAP(x + 2 * row + C, w + 2 * wrow + C);
                         TAP(x + 2 * row + 2 * C, w + 2 * wrow + 2 * C);
+                    } else if (taps <= DW_MAX_TAPS) {
+                        int32_t acc[4], ky;
+                        acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+                        if (p->k_w == 1) { /* one column: every valid tap in one call */
+                            if (ky_hi > ky_lo && kx_hi > kx_lo) {
+                                dw_taps(in_px + ky_lo * row + c, row, wu + 2 * ky_lo, ky_hi - ky_lo, off2, acc);
+                            }
+                        } else if (kx_hi > kx_lo) {
+                            for (ky = ky_lo; ky < ky_hi; ky++) {
+                                dw_taps(in_px + ky * row + kx_lo * C + c, C, wu + 2 * (ky * p->k_w + kx_lo),
+                                        kx_hi - kx_lo, off2, acc);
+                            }
+                        }
+                        a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
                     } else {
                         int32_t ky, kx;
                         for (ky = ky_lo; ky < ky_hi; ky++) {
@@ -329,10 +405,17 @@ void tp_depthwise_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, con
                         }
                     }
                     /* even/odd unpacking put channels c, c+2 in a0, a2 and c+1, c+3 in a1, a3 */
-                    out[c] = tp_requant_out(a0, mult[c], shift[c], oo, lo, hi);
-                    out[c + 1] = tp_requant_out(a1, mult[c + 1], shift[c + 1], oo, lo, hi);
-                    out[c + 2] = tp_requant_out(a2, mult[c + 2], shift[c + 2], oo, lo, hi);
-                    out[c + 3] = tp_requant_out(a3, mult[c + 3], shift[c + 3], oo, lo, hi);
+                    if (fast) {
+                        out[c] = (int8_t)clampi(tp_rq(a0, &q[0]), lo, hi);
+                        out[c + 1] = (int8_t)clampi(tp_rq(a1, &q[1]), lo, hi);
+                        out[c + 2] = (int8_t)clampi(tp_rq(a2, &q[2]), lo, hi);
+                        out[c + 3] = (int8_t)clampi(tp_rq(a3, &q[3]), lo, hi);
+                    } else {
+                        out[c] = tp_requant_out(a0, mult[c], shift[c], oo, lo, hi);
+                        out[c + 1] = tp_requant_out(a1, mult[c + 1], shift[c + 1], oo, lo, hi);
+                        out[c + 2] = tp_requant_out(a2, mult[c + 2], shift[c + 2], oo, lo, hi);
+                        out[c + 3] = tp_requant_out(a3, mult[c + 3], shift[c + 3], oo, lo, hi);
+                    }
                 }
             }
         }
