@@ -8,6 +8,25 @@
 #include "tp_fixedpoint.h"
 #include "tp_runtime.h"
 
+/* Contiguous rows (the residual ADDs): pointer walks, the output constants in registers; out of line so they
+ * stay there. */
+__attribute__((noinline)) static void add_run(const int8_t *a, const int8_t *b, int8_t *out, int32_t n,
+                                              const int32_t *t1, const int32_t *t2, const tp_rq_t *qp, int32_t lo,
+                                              int32_t hi)
+{
+    const tp_rq_t q = *qp;
+    int8_t *const end = out + n;
+    if (lo == -128 && hi == 127) {
+        while (out < end) *out++ = (int8_t)tp_ssat8(tp_rq(t1[*a++] + t2[*b++], &q));
+        return;
+    }
+    while (out < end) {
+        int32_t r = tp_rq(t1[*a++] + t2[*b++], &q);
+        r = r < lo ? lo : r;
+        *out++ = (int8_t)(r > hi ? hi : r);
+    }
+}
+
 void tp_add_s8(const tp_binary_params_t *p, const int8_t *input1, const int8_t *input2, int8_t *output)
 {
     const int32_t lo = p->act_min, hi = p->act_max, oo = p->output_offset;
@@ -34,6 +53,10 @@ void tp_add_s8(const tp_binary_params_t *p, const int8_t *input1, const int8_t *
                 const int32_t sa3 = p->in1_strides[3], sb3 = p->in2_strides[3], n = p->out_dims[3];
                 int8_t *out = output + o;
                 o += n;
+                if (t1 && q.fast && sa3 == 1 && sb3 == 1) {
+                    add_run(a, b, out, n, t1, t2, &q, lo, hi);
+                    continue;
+                }
                 if (t1 && q.fast) {
                     for (i3 = 0; i3 < n; i3++) {
                         int32_t r = tp_rq(t1[a[i3 * sa3]] + t2[b[i3 * sb3]], &q);
