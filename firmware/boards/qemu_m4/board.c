@@ -5,7 +5,7 @@
  * Link (default): ARM semihosting. The firmware opens ":tt" twice, which QEMU maps to its own stdin and stdout,
  * and moves bytes with SYS_READ / SYS_WRITE (`bkpt 0xab`). QEMU services a call with one read()/write() on the
  * host descriptor, of as many bytes as are there, so one SYS_READ takes a whole burst of pipelined `db`
- * commands: ~2.8 MB/s of payload host->DUT (benchmarks/qemu_link.py) against the UART's ~10 KB/s. The bytes
+ * commands: ~2-3 MB/s of payload host->DUT (benchmarks/qemu_link.py) against the UART's ~10-15 KB/s. The bytes
  * are the protocol's, unchanged. QEMU runs with -semihosting-config enable=on,target=native and without
  * -nographic, which would put its monitor and UART0 on the same stdio.
  *

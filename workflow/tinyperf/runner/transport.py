@@ -187,7 +187,7 @@ class QemuDut(_ProcessMixin, Transport):
     """qemu-system-arm running a qemu_m4 firmware, over the link the firmware was built for (qemu_link_of).
 
     semihosting: QEMU's stdin and stdout are pipes to this process; the firmware reads them with SYS_READ,
-    a whole burst of pipelined commands per call (~1 MB/s host->DUT; UART0 takes ~10 KB/s).
+    a whole burst of pipelined commands per call (~2-3 MB/s host->DUT; UART0 takes ~10-15 KB/s).
     uart: UART0 on a TCP socket; QEMU waits for the connection before starting the guest (wait=on), so the
     boot lines are not lost.
     """
