@@ -5,6 +5,7 @@
 
 #include "board.h"
 #include "fmt.h"
+#include "token.h"
 #if defined(TP_SCENARIO)
 #include "scenario.h" /* firmware/scenario/: the multi-model `scenario` command */
 #endif
@@ -20,31 +21,6 @@ static uint32_t cmd_pos;
 static uint8_t db_buf[TP_MAX_DB_INPUT_SIZE] __attribute__((aligned(8)));
 static uint32_t db_size; /* bytes announced by `db load` */
 static uint32_t db_pos;  /* bytes received since */
-
-static int str_eq(const char *a, const char *b)
-{
-    while (*a && *a == *b) {
-        a++;
-        b++;
-    }
-    return *a == *b;
-}
-
-/* strtok(.., " ") over the command buffer: skips runs of spaces, NUL-terminates the token. */
-static char *next_token(char **cursor)
-{
-    char *s = *cursor, *tok;
-    while (*s == ' ') s++;
-    if (!*s) {
-        *cursor = s;
-        return 0;
-    }
-    tok = s;
-    while (*s && *s != ' ') s++;
-    if (*s) *s++ = 0;
-    *cursor = s;
-    return tok;
-}
 
 /* atoi(): optional spaces and sign, then digits; saturates instead of overflowing. */
 static int32_t to_int(const char *s)
@@ -158,10 +134,10 @@ static void db_data(const char *hex)
 
 static void db_command(char **cursor)
 {
-    char *sub = next_token(cursor);
+    char *sub = tok_next(cursor);
     if (!sub) fmt_str("e-[Command 'db' requires a subcommand]\r\n");
-    else if (str_eq(sub, "load")) db_load(next_token(cursor));
-    else if (str_eq(sub, "print")) db_print();
+    else if (tok_eq(sub, "load")) db_load(tok_next(cursor));
+    else if (tok_eq(sub, "print")) db_print();
     else db_data(sub);
 }
 
@@ -169,7 +145,7 @@ static void infer_command(char **cursor)
 {
     uint32_t n = 1, w = 10; /* the reference's defaults when arguments are absent */
     int failed = 0;
-    char *arg = next_token(cursor);
+    char *arg = tok_next(cursor);
     if (arg) {
         int32_t i = to_int(arg);
         if (i <= 0) {
@@ -177,7 +153,7 @@ static void infer_command(char **cursor)
             return;
         }
         n = (uint32_t)i;
-        arg = next_token(cursor);
+        arg = tok_next(cursor);
         if (arg) {
             i = to_int(arg);
             if (i < 0) {
@@ -228,26 +204,26 @@ static void help(void)
 static void dispatch(char *line)
 {
     char *cursor = line;
-    char *tok = next_token(&cursor);
+    char *tok = tok_next(&cursor);
     if (!tok) {
         /* The reference dereferences NULL on an empty command; name the empty token instead. */
         fmt_str("e-[Unknown command: ]\r\n");
-    } else if (str_eq(tok, "name")) {
+    } else if (tok_eq(tok, "name")) {
         fmt_str("m-name-dut-[" TP_VENDOR_NAME "]\r\n");
-    } else if (str_eq(tok, "timestamp")) {
+    } else if (tok_eq(tok, "timestamp")) {
         timestamp();
-    } else if (str_eq(tok, "profile")) {
+    } else if (tok_eq(tok, "profile")) {
         fmt_str("m-profile-[" TP_FW_VERSION "]\r\nm-model-[" TP_MODEL_VERSION "]\r\n");
-    } else if (str_eq(tok, "help")) {
+    } else if (tok_eq(tok, "help")) {
         help();
-    } else if (str_eq(tok, "db")) {
+    } else if (tok_eq(tok, "db")) {
         db_command(&cursor);
-    } else if (str_eq(tok, "infer")) {
+    } else if (tok_eq(tok, "infer")) {
         infer_command(&cursor);
-    } else if (str_eq(tok, "results")) {
+    } else if (tok_eq(tok, "results")) {
         task_results();
 #if defined(TP_SCENARIO)
-    } else if (str_eq(tok, "scenario")) {
+    } else if (tok_eq(tok, "scenario")) {
         scenario_command(cursor);
 #endif
     } else {

@@ -6,32 +6,9 @@
 #include "board.h"
 #include "dut.h"
 #include "fmt.h"
+#include "token.h"
 
 typedef char tp_scenario_too_many_models[TP_SCENARIO_MAX_MODELS <= 32u ? 1 : -1];
-
-static int str_eq(const char *a, const char *b)
-{
-    while (*a && *a == *b) {
-        a++;
-        b++;
-    }
-    return *a == *b;
-}
-
-static char *next_token(char **cursor)
-{
-    char *s = *cursor, *tok;
-    while (*s == ' ') s++;
-    if (!*s) {
-        *cursor = s;
-        return 0;
-    }
-    tok = s;
-    while (*s && *s != ' ') s++;
-    if (*s) *s++ = 0;
-    *cursor = s;
-    return tok;
-}
 
 /* Decimal digits only: a period number, never negative. Returns -1 for anything else. */
 static int64_t to_u32(const char *s)
@@ -50,7 +27,7 @@ static int find_model(const char *id)
 {
     uint32_t i;
     for (i = 0; i < tp_scenario_n_models; i++)
-        if (str_eq(tp_scenario_models[i].id, id)) return (int)i;
+        if (tok_eq(tp_scenario_models[i].id, id)) return (int)i;
     return -1;
 }
 
@@ -177,13 +154,13 @@ static void run_period(uint32_t period)
 void scenario_command(char *args)
 {
     char *cursor = args;
-    char *sub = next_token(&cursor);
+    char *sub = tok_next(&cursor);
     if (!sub) {
         info();
-    } else if (str_eq(sub, "load")) {
-        load(next_token(&cursor));
-    } else if (str_eq(sub, "run")) {
-        char *arg = next_token(&cursor);
+    } else if (tok_eq(sub, "load")) {
+        load(tok_next(&cursor));
+    } else if (tok_eq(sub, "run")) {
+        char *arg = tok_next(&cursor);
         int64_t p = arg ? to_u32(arg) : 0;
         if (p < 0) fmt_str("e-[Command 'scenario run' takes a period number >=0]\r\n");
         else run_period((uint32_t)p);
