@@ -10,7 +10,7 @@ from pathlib import Path
 from tinyperf import profiles
 from tinyperf.errors import ConfigError, DeviceError
 from tinyperf.runner.client import DutClient, TrafficLog
-from tinyperf.runner.transport import PtyProcess, QemuSocket, SerialPort, Transport
+from tinyperf.runner.transport import PtyProcess, QemuDut, SerialPort, Transport
 
 #: m-model-[...] → task
 MODEL_VERSIONS = {profiles.task(t)["mlperf_model"]: t for t in profiles.TASKS}
@@ -37,10 +37,10 @@ def open_transport(board: str, firmware: Path | None, port: str | None, baud: in
     if not firmware.exists():
         raise ConfigError(f"{firmware}: no such firmware; build it with `tinyperf build`")
     transport = profiles.board(board)["serial"]["transport"]
-    if board == "host" or transport == "pty":
+    if transport == "pty":
         return PtyProcess([str(firmware.resolve())], stderr_path)
-    if board == "qemu_m4":
-        return QemuSocket(firmware.resolve(), stderr_path)
+    if transport == "qemu":
+        return QemuDut(firmware.resolve(), stderr_path)
     raise ConfigError(f"board {board} is a physical board: pass --port (e.g. /dev/ttyACM0) after flashing it")
 
 

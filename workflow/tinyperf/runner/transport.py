@@ -297,9 +297,6 @@ class QemuDut(_ProcessMixin, Transport):
             self.stderr_file = None
 
 
-#: the name callers know (runner/session.py)
-QemuSocket = QemuDut
-
 
 class SerialPort(Transport):
     """A real board on a serial port (pyserial). No pipelining: a bare UART drops bytes it cannot take."""
