@@ -108,7 +108,7 @@ def find_compiler(board: str, prof: dict[str, Any], task: str | None = None) -> 
 DEFAULT_IMAGES = {"firmware.bin": ["-O", "binary"], "firmware.hex": ["-O", "ihex"]}
 
 
-class _Log:
+class BuildLog:
     """build.log: every command and its output, so a failed build can be read without rerunning it."""
 
     def __init__(self) -> None:
@@ -241,7 +241,7 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
               + board_defines(prof))
     layer = board_layer(board, prof)
     includes = [f"-I{DUT_DIR}", *(f"-I{d}" for d in layer), f"-I{model_dir}"]
-    blog = _Log()
+    blog = BuildLog()
 
     with atomic_dir(out_dir) as tmp:
         objs = []

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-import shlex
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from tinyperf.firmware.build import (
     FREESTANDING_CFLAGS,
     MODEL_WARNINGS,
     OWN_WARNINGS,
+    BuildLog,
     board_defines,
     board_layer,
     board_sources,
@@ -51,22 +50,6 @@ _UNBOUNDED = 1 << 30
 
 def target_for(board: str, target: str = "auto") -> str:
     return codegen_target({"codegen": {"target": target}}, board)
-
-
-class _Log:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def run(self, cmd: list[str], what: str) -> str:
-        self.lines.append("$ " + shlex.join(cmd))
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        out = proc.stdout + proc.stderr
-        if out:
-            self.lines.append(out.rstrip())
-        if proc.returncode != 0:
-            tail = "\n".join(out.strip().splitlines()[-15:])
-            raise BuildError(f"{what} failed (exit {proc.returncode}):\n{tail}")
-        return out
 
 
 def _shared_defines(sc: Scenario) -> list[str]:
@@ -119,7 +102,7 @@ def _compile_units(sc: Scenario, out: Path, board: str, freestanding: bool) -> l
 
 
 def _link(cc: str, arch: list[str], tc: dict[str, Any], prof: dict[str, Any], board_dir: Path, objs: list[str],
-          tmp: Path, blog: _Log, unbounded: bool = False) -> Path:
+          tmp: Path, blog: BuildLog, unbounded: bool = False) -> Path:
     elf = tmp / "firmware.elf"
     if not (board_dir / "link.ld").exists():
         blog.run([cc, *arch, "-Wl,--gc-sections", *objs, "-o", str(elf)], "linking")
@@ -156,7 +139,7 @@ def build_scenario(sc: Scenario, tflites: dict[str, Path], board: str, out_dir: 
     cc = find_compiler(board, prof)
     arch = list(tc["cflags"])
     cflags = arch + COMMON_CFLAGS + (FREESTANDING_CFLAGS if freestanding else []) + board_defines(prof)
-    blog = _Log()
+    blog = BuildLog()
     out = Path(out_dir)
     with atomic_dir(out) as tmp:
         metas, plan = generate(sc, {k: Path(v) for k, v in tflites.items()}, tmp, tgt)
@@ -240,7 +223,7 @@ def build_scenario(sc: Scenario, tflites: dict[str, Path], board: str, out_dir: 
             "flash": {"used_bytes": flash_used, "limit_bytes": flash_limit, "sections": flash_sections},
             "ram": {"used_bytes": ram_used, "limit_bytes": ram_limit, "sections": ram_sections},
         })
-        (tmp / "build.log").write_text("\n".join(blog.lines) + "\n")
+        (tmp / "build.log").write_text(blog.text())
     if fits:
         log.info("scenario %s for %s: flash %d B, RAM %d B, arena %d B shared (%d B separate)", sc.name, board,
                  flash_used, ram_used, plan.shared_bytes, plan.separate_bytes)
