@@ -15,7 +15,7 @@ from elftools.elf.elffile import ELFFile
 from tests.boards.conftest import BOARDS, TASKS, TOOLS, Builds
 from tinyperf import profiles
 from tinyperf.errors import BuildError
-from tinyperf.firmware.build import build_firmware
+from tinyperf.firmware.build import board_layer_files, build_firmware
 
 PAIRS = [(b, t) for t in TASKS for b in BOARDS]
 
@@ -194,4 +194,25 @@ def test_unsupported_baud_fails_the_build(builds: Builds, patched_profile, tmp_p
     model_dir = builds.model("kws", "cortex-m4").result()
     patched_profile("task", "kws", {"dut": {"baud": 12345}})
     with pytest.raises(BuildError, match="unsupported TP_UART_BAUD"):
+        build_firmware("nano33ble", model_dir, "kws", tmp_path / "fw")
+
+
+def test_cortex_m_boards_build_the_shared_folder(builds: Builds) -> None:
+    """nano33ble and sparkfun_edge compile firmware/boards/cortex_m/ (their profiles' firmware.shared), each
+    with its own cm4_board.h: the vector table is sized for the board's own interrupt count."""
+    irqs = {"nano33ble": 48, "sparkfun_edge": 32}
+    for board, n in irqs.items():
+        assert "firmware/boards/cortex_m/startup_cm4.c" in board_layer_files(board)
+        result = builds.get(board, "kws")
+        assert "cortex_m/startup_cm4.c" in (result.out_dir / "build.log").read_text()
+        with open(result.firmware, "rb") as f:
+            elf = ELFFile(f)
+            vectors = elf.get_section_by_name(".isr_vector")
+            assert vectors["sh_size"] == 4 * (16 + n)
+
+
+def test_missing_shared_folder_fails_with_the_key(builds: Builds, patched_profile, tmp_path: Path) -> None:
+    model_dir = builds.model("kws", "cortex-m4").result()
+    patched_profile("board", "nano33ble", {"firmware": {"shared": ["cortex_m", "no_such_layer"]}})
+    with pytest.raises(BuildError, match=r"firmware\.shared names 'no_such_layer'"):
         build_firmware("nano33ble", model_dir, "kws", tmp_path / "fw")
