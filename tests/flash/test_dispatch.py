@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tinyperf.errors import BuildError, ConfigError
-from tinyperf.flash import flash, methods_for
+from tinyperf.flash import METHODS, flash, methods_for
 from tinyperf.flash.guidance import attach_message, continue_command, tool_message
 from tinyperf.fsutil import sha256_file
 
@@ -45,10 +45,14 @@ def test_method_must_be_the_boards(firmware, tmp_path):
         flash("nano33ble", fw, None, tmp_path / "r.json", method="esptool")
 
 
-def test_asb_is_refused_with_the_working_alternatives(firmware, tmp_path):
+def test_asb_goes_to_its_client(firmware, tmp_path):
+    """--method asb reaches the Ambiq Secure Bootloader client (tests/flash/test_asb.py), which reads the image's
+    vector table before it touches the port: random bytes are no application for 0xC000."""
     fw, _ = firmware
-    with pytest.raises(ConfigError, match=r"use the SVL .* or SWD with --method pyocd"):
+    assert METHODS["asb"] == "tinyperf.flash.asb"
+    with pytest.raises(ConfigError, match=r"^ASB: .*firmware\.bin is not an application for 0xC000"):
         flash("sparkfun_edge", fw, "/dev/ttyUSB0", tmp_path / "r.json", method="asb")
+    assert not (tmp_path / "r.json").exists()
 
 
 def test_guidance_messages_name_the_attachment_and_the_command():

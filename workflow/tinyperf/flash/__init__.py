@@ -23,6 +23,7 @@ from tinyperf.fsutil import sha256_file, write_json
 METHODS: dict[str, str] = {
     "samba": "tinyperf.flash.samba",
     "svl": "tinyperf.flash.svl",
+    "asb": "tinyperf.flash.asb",
     "xmodem": "tinyperf.flash.himax",
     "esptool": "tinyperf.flash.esptool_flash",
     "pyocd": "tinyperf.flash.pyocd_flash",
@@ -30,13 +31,6 @@ METHODS: dict[str, str] = {
 
 #: What "flashing" means for boards without a loader: the file the runner will start.
 NONE_IMAGES = ("firmware.elf", "firmware")
-
-
-#: Methods listed in the schema whose client is not written yet: refused with the ones that work.
-NOT_IMPLEMENTED = {
-    "asb": "the Ambiq Secure Bootloader client is not implemented yet; use the SVL (the default) "
-    "or SWD with --method pyocd"
-}
 
 
 def methods_for(board: str) -> list[str]:
@@ -55,8 +49,6 @@ def flash(board: str, firmware: Path, port: str | None, out: Path, **opts: Any) 
     method = opts.pop("method", None) or profile["flash"]["method"]
     if method not in methods_for(board):
         raise ConfigError(f"board {board} cannot be flashed with {method!r}; allowed: {', '.join(methods_for(board))}")
-    if method in NOT_IMPLEMENTED:
-        raise ConfigError(f"board {board}, method {method}: {NOT_IMPLEMENTED[method]}")
     opts = {k: v for k, v in opts.items() if v is not None}
     stamp = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     start = time.monotonic()
