@@ -35,7 +35,8 @@ BOARDS: dict[str, BoardHelp] = {
     "sparkfun_edge": BoardHelp(
         name="SparkFun Edge 2",
         attach="attach the SparkFun Edge 2 through a 3.3 V USB-serial adapter on its serial header (SparkFun "
-        "Serial Basic: /dev/ttyUSB0); the adapter's DTR resets the board into the SparkFun Variable Loader",
+        "Serial Basic: /dev/ttyUSB0); the adapter's DTR resets the board into its loader (the SparkFun Variable "
+        "Loader; with flash method asb, the Ambiq Secure Bootloader, whose image at 0xC000 replaces the SVL)",
         example_port="/dev/ttyUSB0",
     ),
     "himax": BoardHelp(
