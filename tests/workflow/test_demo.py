@@ -72,6 +72,7 @@ def test_report_renders_and_submission_checks(demo: Path, tmp_path: Path) -> Non
     from tests.report.htmlcheck import check_report
 
     report = tmp_path / "report.html"
+    (tmp_path / "shots").mkdir()
     snakemake(demo, "--configfile", "config/demo.yaml", "--report", str(report))
     check_report(report, tmp_path / "shots")
     proc = subprocess.run([sys.executable, "-m", "tinyperf", "submission", "check",
@@ -94,7 +95,9 @@ def test_rerun_with_nothing_changed_runs_nothing(demo: Path) -> None:
 
 
 def test_quantization_change_reruns_quantization_not_training(demo: Path) -> None:
-    jobs = planned_jobs(demo, "--configfile", "config/demo.yaml", "--config", "quantization={calibration_size: 7}")
+    override = demo / "calibration7.yaml"
+    override.write_text("quantization: {method: ptq, calibration_size: 7, qat_epochs: 1}\n")
+    jobs = planned_jobs(demo, "--configfile", "config/demo.yaml", str(override))
     assert jobs["quantize"] == len(TASKS)
     assert jobs["evaluate_host"] == len(TASKS)
     assert jobs["codegen"] >= len(TASKS) and jobs["measure"] == 2 * len(TASKS) * len(BOARDS)
@@ -102,9 +105,11 @@ def test_quantization_change_reruns_quantization_not_training(demo: Path) -> Non
 
 
 def test_switching_board_reuses_the_model(demo: Path) -> None:
-    jobs = planned_jobs(demo, "--configfile", "config/demo.yaml", "--config", "board=nano33ble", "task=kws")
+    # himax is new to the demo's working directory: its own C (arc-em target) and firmware, the same model
+    jobs = planned_jobs(demo, "--configfile", "config/demo.yaml", "--config", "board=himax", "task=kws",
+                        "estimate=[]", "scenario=null")
     assert "train" not in jobs and "quantize" not in jobs and "evaluate_host" not in jobs
-    assert jobs["firmware"] == 1
+    assert jobs["codegen"] == 1 and jobs["firmware"] == 1
 
 
 def test_switching_task_or_board_reuses_only_its_own_artifacts(demo: Path) -> None:

@@ -23,7 +23,8 @@ CASES = {
                   "snakemake --cores all --config board=nano33ble task=ad port=/dev/ttyUSB0 flash_port=/dev/ttyACM0"),
     "sparkfun_edge": ("flash", "attach the SparkFun Edge 2 through a 3.3 V USB-serial adapter",
                       "snakemake --cores all --config board=sparkfun_edge task=ad port=/dev/ttyUSB0"),
-    "himax": ("flash", "attach the Himax WE-I Plus EVB over USB",
+    # a bootable Himax image needs the SDK's closed image_gen before any port is opened
+    "himax": ("flash", "no Himax image tool configured: a bootable Himax image needs the closed image_gen tool",
               "snakemake --cores all --config board=himax task=ad port=/dev/ttyUSB0"),
     "esp_eye": ("firmware", "xtensa-esp32-elf-gcc not found", "./install.sh esp32 && . ./export.sh"),
 }

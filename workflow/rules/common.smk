@@ -20,6 +20,7 @@ ESTIMATES = list(dict.fromkeys(
     tpconfig.estimates(CFG)
     + [b for b in BOARDS if tpconfig.needs_hardware(CFG, b) and profiles.board(b)["estimate_from"] == "qemu_m4"]
 ))
+SCENARIOS = tpconfig.scenarios(CFG)
 DATA = CFG["data"]
 MODEL = tpconfig.model_key(CFG)
 LIB = "workflow/tinyperf"

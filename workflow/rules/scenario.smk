@@ -6,7 +6,6 @@ from tinyperf.firmware import build as fwbuild
 from tinyperf.scenario import workflow as scenario_wf
 
 
-SCENARIOS = scenario_wf.names(CFG.get("scenario"))
 SCENARIO = "results/{data}/{model}/scenario/{scenario}/{board}"
 
 

@@ -81,6 +81,14 @@ def boards(cfg: dict[str, Any]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def scenarios(cfg: dict[str, Any]) -> list[str]:
+    """config `scenario`: null (none), a name, or a list of names."""
+    value = cfg.get("scenario")
+    if not value:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
 def estimates(cfg: dict[str, Any]) -> list[str]:
     return list(cfg["estimate"])
 

@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from tinyperf.scenario import spec
-
-
-def names(value: Any) -> list[str]:
-    """config `scenario`: null (none), a name, or a list of names."""
-    if not value:
-        return []
-    return [value] if isinstance(value, str) else list(value)
 
 
 def base(data: str, model: str, scenario: str, board: str) -> str:
