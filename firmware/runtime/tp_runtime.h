@@ -33,6 +33,9 @@ typedef struct {
     int32_t input_offset, filter_offset, output_offset;
     int32_t per_channel; /* 1: mult/shift per output feature, 0: one pair */
     int32_t act_min, act_max;
+    /* a target variant's codegen-time filter layout (0: the model's), its input chunk and arena scratch */
+    int32_t packed, chunk;
+    int16_t *scratch;
 } tp_fc_params_t;
 
 void tp_fully_connected_s8(const tp_fc_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,

@@ -169,22 +169,64 @@ static int conv_case(int32_t k, int depthwise)
     return compare("conv_2d", k, n_out);
 }
 
+/* The cortex-m4 packed FULLY_CONNECTED layout, as workflow/tinyperf/codegen/lower.py's retarget makes it: rows
+ * interleaved four at a time per input word, odd bytes minus the sign of the even byte below, row constants
+ * bias + input_offset*sum(w) + 127*sum(w_odd). Returns 0 where codegen keeps the model's layout. */
+static int8_t w_packed[MAX_W];
+static int32_t row_const[MAX_C];
+static int fc_pack(tp_fc_params_t *p, int nb)
+{
+    const int32_t n = p->in_features, o = p->out_features;
+    int32_t r, i, c;
+    int fast = !p->per_channel && mult[0] > (1 << 30) && shift[0] >= -24 && shift[0] <= -2;
+    for (r = 0; r < o; r++) {
+        uint32_t sum = nb ? (uint32_t)bias[r] : 0u;
+        for (i = 0; i < n; i++) {
+            int32_t v = w[r * n + i];
+            sum += (uint32_t)(p->input_offset * v) + (i % 2 ? 127u * (uint32_t)v : 0u);
+            if (i % 2) {
+                v -= w[r * n + i - 1] < 0;
+                if (v < -128) return 0;
+            }
+            w_packed[((r / 4) * (n / 4) + i / 4) * 16 + (r % 4) * 4 + i % 4] = (int8_t)v;
+        }
+        row_const[r] = (int32_t)sum;
+    }
+    for (c = n < 256 ? n : 256; n % c; c -= 8) {
+    }
+    p->packed = fast && c == n ? 1 : 2;
+    p->chunk = c;
+    p->scratch = scratch;
+    return 1;
+}
+
 static int fc_case(int32_t k)
 {
     tp_fc_params_t p;
-    int32_t nb, unused;
+    int32_t nb, i;
+    const int pack = rnd() % 2;
     p.batches = range(1, 3);
-    p.in_features = range(1, 80);
-    p.out_features = range(1, 12);
-    p.per_channel = (int32_t)(rnd() % 2);
-    p.filter_offset = rnd() % 5 ? 0 : range(-5, 5);
+    p.in_features = pack ? 8 * range(1, 40) : range(1, 80);
+    p.out_features = pack ? 4 * range(1, 3) : range(1, 12);
+    p.per_channel = (int32_t)(rnd() % (pack && model_like ? 8 : 2) == 1);
+    p.filter_offset = pack || rnd() % 5 ? 0 : range(-5, 5);
+    p.packed = p.chunk = 0;
+    p.scratch = 0;
     nb = rnd() % 5 != 0;
     fill_common(p.out_features, nb, &p.act_min, &p.act_max, &p.output_offset, &p.input_offset);
-    unused = 0;
-    (void)unused;
     fill_data(p.batches * p.in_features, p.out_features * p.in_features);
+    if (pack && rnd() % 4 == 0) {
+        /* extremes: the 256-scaled chunk sums at their bound */
+        const int8_t xv = rnd() % 2 ? -128 : 127;
+        for (i = 0; i < p.batches * p.in_features; i++) in[i] = i % 2 ? (int8_t)-xv : xv;
+        for (i = 0; i < p.out_features * p.in_features; i++) w[i] = (int8_t)(i % 2 ? -127 : 127);
+    }
     tp_fully_connected_s8(&p, in, w, nb ? bias : 0, mult, shift, out_a);
-    tp_fully_connected_s8_cm4(&p, in, w, nb ? bias : 0, mult, shift, out_b);
+    if (pack && fc_pack(&p, nb)) {
+        tp_fully_connected_s8_cm4(&p, in, w_packed, row_const, mult, shift, out_b);
+    } else {
+        tp_fully_connected_s8_cm4(&p, in, w, nb ? bias : 0, mult, shift, out_b);
+    }
     return compare("fully_connected", k, p.batches * p.out_features);
 }
 

@@ -24,6 +24,7 @@ from tinyperf.codegen.lower import (
     Lowering,
     c_ident,
     in_place_ok,
+    retarget,
     scratch_bytes,
 )
 from tinyperf.codegen.reader import Model, Tensor, read_model
@@ -182,7 +183,7 @@ def generate(
     _validate_model(model, what)
     model = rewrite.dilated_convolutions(model, what)
     lowering = Lowering(model, what)
-    lowered: list[Lowered] = [lowering.lower(op) for op in model.operators]
+    lowered: list[Lowered] = [retarget(lowering.lower(op), target) for op in model.operators]
 
     # ---- lifetimes --------------------------------------------------------------------------------------------
     n_ops = len(model.operators)

@@ -71,6 +71,11 @@ def scratch_bytes(kernel: str | None, params: dict, target: str) -> int:
             return 0
         wp = (params["out_w"] - 1) * params["stride_w"] + kw
         return 2 * c * (kh * wp + kh * kw) + 16 * c  # int16 row ring, unpacked filter, bias + requantization words
+    if kernel == "fully_connected":
+        if not params.get("packed"):
+            return 0
+        # a/b words (4 bytes per 2 inputs of a chunk), then the int32 partial sums when there are several chunks
+        return 2 * params["chunk"] + (4 * params["out_features"] if params["packed"] == 2 else 0)
     if kernel == "add":
         return 2 * 256 * 4  # one int32 table per input, indexed by the int8 value
     if kernel != "conv_2d":
@@ -82,6 +87,53 @@ def scratch_bytes(kernel: str | None, params: dict, target: str) -> int:
     # then (k_c % 4 != 0) one pixel's K bytes staged for word-at-a-time unpacking
     stage = 4 * ((k + 3) // 4) if params["k_c"] % 4 else 0
     return 32 * ((k + 3) // 4) + 12 * params["out_c"] + stage
+
+def _fc_chunk(n: int) -> int:
+    """Inputs per pass of the cortex-m4 packed FULLY_CONNECTED (its 256-scaled sums are exact up to 256)."""
+    return next(c for c in range(min(n, 256), 7, -8) if n % c == 0)
+
+
+def retarget(low: Lowered, target: str) -> Lowered:
+    """Codegen-time operand layout for a target's variant: cortex-m4 FULLY_CONNECTED layers with inputs a multiple
+    of 8 and outputs a multiple of 4 get the filter interleaved four rows at a time with each odd byte stored
+    minus the sign of the even byte below it, and the bias replaced by bias + input_offset*sum(w) +
+    127*sum(w_odd) (the arithmetic is in tp_fully_connected_cm4.c). Same flash bytes as the model's layout."""
+    p = low.params
+    if target != "cortex-m4" or low.kernel != "fully_connected" or p["filter_offset"] != 0:
+        return low
+    n, o = p["in_features"], p["out_features"]
+    if n % 8 or o % 4:
+        return low
+    filt = next(c for c in low.consts if c.cname.endswith("_filter"))
+    w = filt.values.astype(np.int64).reshape(o, n)
+    odd = w[:, 1::2] - (w[:, 0::2] < 0)
+    if odd.min() < -128:
+        return low  # an odd -128 above a negative even byte has no adjusted form
+    packed = w.copy()
+    packed[:, 1::2] = odd
+    inter = packed.reshape(o // 4, 4, n // 4, 4).transpose(0, 2, 1, 3).reshape(-1).astype(np.int8)
+    prefix = filt.cname[: -len("_filter")]
+    old_bias = next((c for c in low.consts if c.cname == prefix + "_bias"), None)
+    bias = old_bias.values.astype(np.int64) if old_bias is not None else np.zeros(o, dtype=np.int64)
+    rowc = bias + p["input_offset"] * w.sum(axis=1) + 127 * w[:, 1::2].sum(axis=1)
+    rowc = ((rowc + 2**31) % 2**32 - 2**31).astype(np.int32)  # int32 wraparound, as the kernel's accumulator
+    consts = []
+    for c in low.consts:
+        if c is filt:
+            consts.append(Const(c.cname, c.ctype, inter, c.comment + ", 4-row interleaved (cortex-m4)", True))
+        elif c is not old_bias:
+            consts.append(c)
+    consts.insert(1, Const(prefix + "_bias", "int32_t", rowc, "row constants (cortex-m4)", old_bias is not None))
+    call = low.call if old_bias is not None else low.call.replace("_filter, 0, ", f"_filter, {prefix}_bias, ")
+    chunk = _fc_chunk(n)
+    req = next(c for c in low.consts if c.cname == prefix + "_requant").values
+    m, sh = int(req[0][0]), int(req[1][0])
+    fast = not p["per_channel"] and m > 2**30 and -24 <= sh <= -2  # tp_rq_init's one-SMLAL requantization
+    # packed 2: int32 partial sums in scratch (several chunks, or requantized in C afterwards)
+    params = dict(p, packed=1 if fast and chunk == n else 2, chunk=chunk)
+    info = dict(low.info, packed="cortex-m4 4-row")
+    return Lowered(low.kernel, low.params_type, params, call, consts, low.macs, info, low.in_place)
+
 
 PADDING = {0: "SAME", 1: "VALID"}
 ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}

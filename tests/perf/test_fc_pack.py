@@ -1,0 +1,74 @@
+"""cortex-m4 FULLY_CONNECTED codegen-time packing (lower.retarget): layout, refusals, and whole models bit-exact
+with tflite-micro through the packed kernel (its C arithmetic, host build; qemu_m4 runs are in test_bench)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from tests.codegen import harness
+from tests.conftest import reference_model
+from tinyperf.codegen.lower import Const, Lowered, retarget
+
+
+def _fc(w: np.ndarray, bias: np.ndarray | None, io: int = 3) -> Lowered:
+    o, n = w.shape
+    consts = [Const("l007_filter", "int8_t", w.astype(np.int8), "w", True)]
+    if bias is not None:
+        consts.append(Const("l007_bias", "int32_t", bias.astype(np.int32), "b", True))
+    consts.append(Const("l007_requant", "int32_t", np.array([[1518500250], [-7]], dtype=np.int32), "r", False))
+    params = dict(batches=1, in_features=n, out_features=o, input_offset=io, filter_offset=0, output_offset=0,
+                  per_channel=0, act_min=-128, act_max=127)
+    call = "tp_fully_connected_s8(&{p}, {I0}, l007_filter, " + ("l007_bias" if bias is not None else "0") + ", x);"
+    return Lowered("fully_connected", "tp_fc_params_t", params, call, consts, o * n, {})
+
+
+def test_packed_layout_and_row_constants() -> None:
+    rng = np.random.default_rng(5)
+    w = rng.integers(-127, 128, size=(8, 24))
+    bias = rng.integers(-1000, 1000, size=8)
+    low = retarget(_fc(w, bias), "cortex-m4")
+    assert low.params["packed"] == 1 and low.params["chunk"] == 24
+    filt = low.consts[0].values.reshape(2, 6, 4, 4)  # block, word, row, byte
+    for r in range(8):
+        for i in range(24):
+            stored = int(filt[r // 4, i // 4, r % 4, i % 4])
+            lane = w[r, i] - (w[r, i - 1] < 0) if i % 2 else w[r, i]
+            assert stored == lane
+        # the raw int16 lane of an (even, odd) pair is 256*odd + even
+        for i in range(0, 24, 2):
+            lo = int(filt[r // 4, i // 4, r % 4, i % 4]) & 0xFF
+            hi = int(filt[r // 4, i // 4, r % 4, i % 4 + 1])
+            assert hi * 256 + lo == 256 * w[r, i + 1] + w[r, i]
+    rowc = low.consts[1].values
+    assert list(rowc) == list(bias + 3 * w.sum(axis=1) + 127 * w[:, 1::2].sum(axis=1))
+    assert low.consts[0].values.size == w.size  # same flash as the model's layout
+    # no bias: row constants are added and the call passes them
+    nob = retarget(_fc(w, None), "cortex-m4")
+    assert "l007_bias" in nob.call and nob.consts[1].cname == "l007_bias"
+    # more than 256 inputs: chunks, int32 partial sums in scratch
+    big = retarget(_fc(rng.integers(-127, 128, size=(4, 640)), None), "cortex-m4")
+    assert big.params["chunk"] == 160 and big.params["packed"] == 2
+
+
+def test_packing_refusals() -> None:
+    w = np.ones((4, 16), dtype=np.int64)
+    assert "packed" not in retarget(_fc(w, None), "portable").params
+    assert "packed" not in retarget(_fc(np.ones((4, 12)), None), "cortex-m4").params  # 12 inputs: not 8k
+    assert "packed" not in retarget(_fc(np.ones((6, 16)), None), "cortex-m4").params  # 6 rows: not 4k
+    bad = w.copy()
+    bad[2, 4], bad[2, 5] = -3, -128  # an odd -128 above a negative even byte has no adjusted form
+    assert "packed" not in retarget(_fc(bad, None), "cortex-m4").params
+
+
+def test_ad_cortex_m4_host_bit_exact_with_tflm(tmp_path: Path) -> None:
+    from tinyperf.codegen import compile_model
+
+    path = reference_model("ad")
+    meta = compile_model(path, tmp_path / "ad", name="ad", target="cortex-m4")
+    assert sum(1 for op in meta["ops"] if op.get("packed")) >= 9
+    exe = harness.build(tmp_path / "ad", name="ad")
+    rng = np.random.default_rng(11)
+    x = harness.random_inputs(rng, 12, 640)
+    assert np.array_equal(harness.run(exe, x, 640), harness.tflm_outputs(path, x))
