@@ -30,6 +30,7 @@ typedef struct {
     int32_t skip;      /* 36: filter bytes from the end of a block's chunk to the next block's */
     const uint32_t *ab, *ab_end; /* 40, 44: the chunk's a/b words */
     const uint32_t *w; /* 48 */
+    int32_t clamp;     /* 52: 2 range -128..127, 1 top 127, 0 other */
 } tp_fc_ctx_t;
 
 void tp_fc_cm4(tp_fc_ctx_t *c);
@@ -100,21 +101,49 @@ __asm__(
     "    ldr r9, [lr, #20]\n"
     "    ldrd r11, r12, [lr, #24]\n"
     "    ldr r10, [lr, #8]\n"
+    /* the clamp: mode 2 (range -128..127) one SSAT, mode 1 (top 127) SSAT and the bottom, mode 0 both ends */
+    "    ldr r0, [lr, #52]\n"
+    "    cmp r0, #1\n"
+    "    beq 6f\n"
+    "    bhi 7f\n"
 #define TP_FC_RQ(X)                        \
     "    and r0, " X ", #0x80000000\n"     \
     "    orr r0, r0, #0x40000000\n"        \
     "    add r1, r8, " X ", asr #31\n"     \
     "    smlal r0, r1, " X ", r7\n"        \
-    "    asr r1, r1, r9\n"                 \
+    "    asr r1, r1, r9\n"
+#define TP_FC_LO                           \
     "    cmp r1, r11\n"                    \
     "    it lt\n"                          \
-    "    movlt r1, r11\n"                  \
+    "    movlt r1, r11\n"
+#define TP_FC_HI                           \
     "    cmp r1, r12\n"                    \
     "    it gt\n"                          \
-    "    movgt r1, r12\n"                  \
-    "    strb r1, [r10], #1\n"
-    TP_FC_RQ("r3") TP_FC_RQ("r4") TP_FC_RQ("r5") TP_FC_RQ("r6")
+    "    movgt r1, r12\n"
+#define TP_FC_ST "    strb r1, [r10], #1\n"
+#define TP_FC_SSAT "    ssat r1, #8, r1\n"
+    TP_FC_RQ("r3") TP_FC_LO TP_FC_HI TP_FC_ST
+    TP_FC_RQ("r4") TP_FC_LO TP_FC_HI TP_FC_ST
+    TP_FC_RQ("r5") TP_FC_LO TP_FC_HI TP_FC_ST
+    TP_FC_RQ("r6") TP_FC_LO TP_FC_HI TP_FC_ST
+    "    b 8f\n"
+    "6:\n"
+    TP_FC_RQ("r3") TP_FC_SSAT TP_FC_LO TP_FC_ST
+    TP_FC_RQ("r4") TP_FC_SSAT TP_FC_LO TP_FC_ST
+    TP_FC_RQ("r5") TP_FC_SSAT TP_FC_LO TP_FC_ST
+    TP_FC_RQ("r6") TP_FC_SSAT TP_FC_LO TP_FC_ST
+    "    b 8f\n"
+    "7:\n"
+    TP_FC_RQ("r3") TP_FC_SSAT TP_FC_ST
+    TP_FC_RQ("r4") TP_FC_SSAT TP_FC_ST
+    TP_FC_RQ("r5") TP_FC_SSAT TP_FC_ST
+    TP_FC_RQ("r6") TP_FC_SSAT TP_FC_ST
 #undef TP_FC_RQ
+#undef TP_FC_LO
+#undef TP_FC_HI
+#undef TP_FC_ST
+#undef TP_FC_SSAT
+    "8:\n"
     "    str r10, [lr, #8]\n"
     "5:\n"
     "    ldr r0, [lr, #36]\n"
@@ -174,6 +203,7 @@ static void fc_packed(const tp_fc_params_t *p, const int8_t *input, const int8_t
     c.rs1 = q.rs1;
     c.lo = p->act_min;
     c.hi = p->act_max;
+    c.clamp = c.hi == 127 ? (c.lo == -128 ? 2 : 1) : 0;
     c.skip = 4 * (n - ch);
     c.ab = ab;
     c.ab_end = ab + ch / 2;

@@ -214,6 +214,10 @@ static int fc_case(int32_t k)
     p.scratch = 0;
     nb = rnd() % 5 != 0;
     fill_common(p.out_features, nb, &p.act_min, &p.act_max, &p.output_offset, &p.input_offset);
+    if (pack && rnd() % 3 == 0) {
+        p.act_max = 127; /* ReLU: the kernel's SSAT-and-bottom clamp */
+        p.act_min = range(-127, 0);
+    }
     fill_data(p.batches * p.in_features, p.out_features * p.in_features);
     if (pack && rnd() % 4 == 0) {
         /* extremes: the 256-scaled chunk sums at their bound */
