@@ -67,8 +67,23 @@ static inline int32_t slot(int32_t px, int32_t k)
 }
 
 #if TP_CM4_DSP
-/* acc[0..3] += sum over n chunks of filter word . pixel pairs; n >= 1. 14 registers: no spills. */
+/* acc[0..3] += sum over n chunks of filter word . pixel pairs; n >= 1. 14 registers: no spills. The n % 4
+ * odd chunks first, then four chunks per turn (two loop instructions per 64 MACs). */
 #define TP_ARG __attribute__((unused)) /* a naked function reads its arguments in the asm */
+#define TP_CHUNK                                                                                                   \
+    "ldr r8, [r1], #4\n\t"                                                                                        \
+    "ldm r0!, {r10, r11, r12, lr}\n\t"                                                                            \
+    "sxtb16 r9, r8\n\t"                                                                                           \
+    "smlad r4, r10, r9, r4\n\t"                                                                                   \
+    "smlad r5, r11, r9, r5\n\t"                                                                                   \
+    "smlad r6, r12, r9, r6\n\t"                                                                                   \
+    "smlad r7, lr, r9, r7\n\t"                                                                                    \
+    "ldm r0!, {r10, r11, r12, lr}\n\t"                                                                            \
+    "sxtb16 r9, r8, ror #8\n\t"                                                                                   \
+    "smlad r4, r10, r9, r4\n\t"                                                                                   \
+    "smlad r5, r11, r9, r5\n\t"                                                                                   \
+    "smlad r6, r12, r9, r6\n\t"                                                                                   \
+    "smlad r7, lr, r9, r7\n\t"
 __attribute__((naked, noinline)) static void gemm4(TP_ARG const int16_t *xs, TP_ARG const int8_t *w, TP_ARG int32_t n,
                                                    TP_ARG int32_t *acc)
 {
@@ -77,48 +92,19 @@ __attribute__((naked, noinline)) static void gemm4(TP_ARG const int16_t *xs, TP_
         "ldm r3, {r4-r7}\n\t"
         "lsrs r2, r2, #1\n\t"
         "bcc 2f\n\t"
-        "ldr r8, [r1], #4\n\t"
-        "ldm r0!, {r10, r11, r12, lr}\n\t"
-        "sxtb16 r9, r8\n\t"
-        "smlad r4, r10, r9, r4\n\t"
-        "smlad r5, r11, r9, r5\n\t"
-        "smlad r6, r12, r9, r6\n\t"
-        "smlad r7, lr, r9, r7\n\t"
-        "ldm r0!, {r10, r11, r12, lr}\n\t"
-        "sxtb16 r9, r8, ror #8\n\t"
-        "smlad r4, r10, r9, r4\n\t"
-        "smlad r5, r11, r9, r5\n\t"
-        "smlad r6, r12, r9, r6\n\t"
-        "smlad r7, lr, r9, r7\n\t"
+        TP_CHUNK
         "2:\n\t"
-        "beq 3f\n\t" /* flags still from LSRS: none of the above sets them */
+        "lsrs r2, r2, #1\n\t"
+        "bcc 4f\n\t"
+        TP_CHUNK
+        TP_CHUNK
+        "4:\n\t"
+        "beq 3f\n\t" /* flags still from the second LSRS: the chunks set none */
         "1:\n\t"
-        "ldr r8, [r1], #4\n\t"
-        "ldm r0!, {r10, r11, r12, lr}\n\t"
-        "sxtb16 r9, r8\n\t"
-        "smlad r4, r10, r9, r4\n\t"
-        "smlad r5, r11, r9, r5\n\t"
-        "smlad r6, r12, r9, r6\n\t"
-        "smlad r7, lr, r9, r7\n\t"
-        "ldm r0!, {r10, r11, r12, lr}\n\t"
-        "sxtb16 r9, r8, ror #8\n\t"
-        "smlad r4, r10, r9, r4\n\t"
-        "smlad r5, r11, r9, r5\n\t"
-        "smlad r6, r12, r9, r6\n\t"
-        "smlad r7, lr, r9, r7\n\t"
-        "ldr r8, [r1], #4\n\t"
-        "ldm r0!, {r10, r11, r12, lr}\n\t"
-        "sxtb16 r9, r8\n\t"
-        "smlad r4, r10, r9, r4\n\t"
-        "smlad r5, r11, r9, r5\n\t"
-        "smlad r6, r12, r9, r6\n\t"
-        "smlad r7, lr, r9, r7\n\t"
-        "ldm r0!, {r10, r11, r12, lr}\n\t"
-        "sxtb16 r9, r8, ror #8\n\t"
-        "smlad r4, r10, r9, r4\n\t"
-        "smlad r5, r11, r9, r5\n\t"
-        "smlad r6, r12, r9, r6\n\t"
-        "smlad r7, lr, r9, r7\n\t"
+        TP_CHUNK
+        TP_CHUNK
+        TP_CHUNK
+        TP_CHUNK
         "subs r2, r2, #1\n\t"
         "bne 1b\n\t"
         "3:\n\t"
@@ -255,8 +241,10 @@ static void fill_pixel_staged(const tp_conv_params_t *p, const int8_t *in_b, int
  * With K % 4 != 0 the last chunk of a filter's run ends in the next filter's first bytes: they meet the zeros
  * the block has past K, so every filter but the last reads whole chunks; the last adds its tail value by value
  * (no read past the filter array). */
-static void channels_fast(const int16_t *xs, const int8_t *w, int32_t K, const int32_t *bias, const int32_t *rq,
-                          int32_t oc_n, int8_t *o, int32_t np, int32_t lo, int32_t hi)
+static inline __attribute__((always_inline)) void channels_fast(const int16_t *xs, const int8_t *w, int32_t K,
+                                                                 const int32_t *bias, const int32_t *rq, int32_t oc_n,
+                                                                 int8_t *o, int32_t np, int32_t lo, int32_t hi,
+                                                                 int32_t zadd)
 {
     const int32_t nfull = K >> 2, tail = K & 3, nch = nfull + (tail ? 1 : 0);
     const int sat_only = lo == -128 && hi == 127;
@@ -279,14 +267,14 @@ static void channels_fast(const int16_t *xs, const int8_t *w, int32_t K, const i
         q.hi = rq[1];
         q.rs1 = rq[2];
         if (sat_only && np == 4) {
-            o[0] = (int8_t)tp_ssat8(tp_rq(acc[0], &q));
-            o[oc_n] = (int8_t)tp_ssat8(tp_rq(acc[1], &q));
-            o[2 * oc_n] = (int8_t)tp_ssat8(tp_rq(acc[2], &q));
-            o[3 * oc_n] = (int8_t)tp_ssat8(tp_rq(acc[3], &q));
+            o[0] = (int8_t)tp_ssat8(tp_rq(acc[0], &q) + zadd);
+            o[oc_n] = (int8_t)tp_ssat8(tp_rq(acc[1], &q) + zadd);
+            o[2 * oc_n] = (int8_t)tp_ssat8(tp_rq(acc[2], &q) + zadd);
+            o[3 * oc_n] = (int8_t)tp_ssat8(tp_rq(acc[3], &q) + zadd);
             continue;
         }
         for (px = 0; px < np; px++) {
-            int32_t v = tp_rq(acc[px], &q);
+            int32_t v = tp_rq(acc[px], &q) + zadd;
             v = v < lo ? lo : v;
             v = v > hi ? hi : v;
             o[px * oc_n] = (int8_t)v;
@@ -307,14 +295,26 @@ static void conv_gemm(const tp_conv_params_t *p, const int8_t *input, const int8
     int32_t *rq = (int32_t *)(void *)(xs + 16 * nch);
     /* after those: the staging bytes of layers with unaligned runs (4 * nch bytes) */
     int8_t *stage = (p->k_c & 3) ? (int8_t *)(rq + 3 * oc_n) : 0;
-    int32_t b, pix, oc, px, all_fast = 1;
+    int32_t b, pix, oc, px, all_fast = 1, all_wide = 1, zadd = 0;
     for (oc = 0; oc < oc_n; oc++) {
         tp_rq_t q;
         tp_rq_init(&q, mult[oc], shift[oc], oo);
         all_fast &= q.fast;
+        all_wide &= mult[oc] > (1 << 30) && shift[oc] <= -2 && shift[oc] >= -31;
         rq[3 * oc] = q.m;
         rq[3 * oc + 1] = q.hi;
         rq[3 * oc + 2] = q.rs1;
+    }
+    /* Channels with tiny scales (right shift 25..31) cannot carry the zero point in the SMLAL's high word (it
+     * would overflow there): when a layer has any, all its channels take the constants without it (tp_rq with
+     * zp = 0 is exact for every right shift in 2..31) and the zero point is added after the shift. */
+    if (!all_fast && all_wide) {
+        for (oc = 0; oc < oc_n; oc++) {
+            rq[3 * oc + 1] = (int32_t)(1u << (-shift[oc] - 2));
+            rq[3 * oc + 2] = -shift[oc] - 1;
+        }
+        all_fast = 1;
+        zadd = oo;
     }
     for (b = 0; b < p->batches; b++) {
         const int8_t *in_b = input + b * p->in_h * p->in_w * p->in_c;
@@ -346,7 +346,11 @@ static void conv_gemm(const tp_conv_params_t *p, const int8_t *input, const int8
                 }
             }
             if (all_fast && nch) {
-                channels_fast(xs, filter, K, bias, rq, oc_n, o, np, lo, hi);
+                if (zadd) {
+                    channels_fast(xs, filter, K, bias, rq, oc_n, o, np, lo, hi, zadd);
+                } else {
+                    channels_fast(xs, filter, K, bias, rq, oc_n, o, np, lo, hi, 0);
+                }
                 continue;
             }
             for (oc = 0; oc < oc_n; oc++) {
