@@ -111,6 +111,81 @@ __attribute__((naked, noinline)) static void gemm4(TP_ARG const int16_t *xs, TP_
         "stm r3, {r4-r7}\n\t"
         "pop {r4-r11, pc}\n\t");
 }
+
+/* Every channel of a 4-pixel block in one call, for layers whose activation range is int8's and whose
+ * filters are whole chunks with biases: the block's accumulators start at the bias, the GEMM above runs
+ * inline, and the four sums are requantized (tp_rq, the zero point added after the shift, SSAT) and stored
+ * without leaving registers. The loop state lives in the block_t the C side fills. */
+typedef struct {
+    const int16_t *xs;   /* 0: the block */
+    int32_t n;           /* 4: chunks per filter */
+    const int32_t *bias; /* 8: next channel's bias */
+    const int32_t *rq;   /* 12: next channel's (m, hi, rs1) */
+    int8_t *o;           /* 16: next channel's output (pixel 0) */
+    int32_t oc_n;        /* 20: output stride between pixels */
+    int8_t *end;         /* 24: o past the last channel */
+    int32_t zadd;        /* 28: added after the shift */
+} block_t;
+
+#define TP_RQ_STORE(acc, addr)                                                                                     \
+    "and r11, " acc ", #0x80000000\n\t"                                                                           \
+    "orr r11, r11, #0x40000000\n\t"                                                                               \
+    "add r12, r9, " acc ", asr #31\n\t"                                                                           \
+    "smlal r11, r12, " acc ", r8\n\t"                                                                             \
+    "asr r12, r12, r10\n\t"                                                                                      \
+    "add r12, r12, lr\n\t"                                                                                       \
+    "ssat r12, #8, r12\n\t"                                                                                      \
+    "strb r12, " addr "\n\t"
+
+__attribute__((naked, noinline)) static void block_channels(TP_ARG block_t *c, TP_ARG const int8_t *w)
+{
+    __asm volatile(
+        "push {r4-r11, lr}\n\t"
+        "mov r3, r0\n\t"
+        "5:\n\t"
+        "ldm r3, {r0, r2, r4}\n\t"
+        "ldr r5, [r4], #4\n\t"
+        "str r4, [r3, #8]\n\t"
+        "mov r4, r5\n\t"
+        "mov r6, r5\n\t"
+        "mov r7, r5\n\t"
+        "lsrs r2, r2, #1\n\t"
+        "bcc 2f\n\t"
+        TP_CHUNK
+        "2:\n\t"
+        "lsrs r2, r2, #1\n\t"
+        "bcc 4f\n\t"
+        TP_CHUNK
+        TP_CHUNK
+        "4:\n\t"
+        "beq 3f\n\t" /* flags still from the second LSRS */
+        "1:\n\t"
+        TP_CHUNK
+        TP_CHUNK
+        TP_CHUNK
+        TP_CHUNK
+        "subs r2, r2, #1\n\t"
+        "bne 1b\n\t"
+        "3:\n\t"
+        "ldr r0, [r3, #12]\n\t"
+        "ldm r0!, {r8, r9, r10}\n\t"
+        "str r0, [r3, #12]\n\t"
+        "ldr r0, [r3, #16]\n\t"
+        "ldr r2, [r3, #20]\n\t"
+        "ldr lr, [r3, #28]\n\t"
+        TP_RQ_STORE("r4", "[r0]")
+        TP_RQ_STORE("r5", "[r0, r2]")
+        "add r0, r0, r2, lsl #1\n\t"
+        TP_RQ_STORE("r6", "[r0]")
+        TP_RQ_STORE("r7", "[r0, r2]")
+        "sub r0, r0, r2, lsl #1\n\t"
+        "adds r0, r0, #1\n\t"
+        "str r0, [r3, #16]\n\t"
+        "ldr r2, [r3, #24]\n\t"
+        "cmp r0, r2\n\t"
+        "bne 5b\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
 #else
 static void gemm4(const int16_t *xs, const int8_t *w, int32_t n, int32_t *acc)
 {
@@ -249,6 +324,21 @@ static inline __attribute__((always_inline)) void channels_fast(const int16_t *x
     const int32_t nfull = K >> 2, tail = K & 3, nch = nfull + (tail ? 1 : 0);
     const int sat_only = lo == -128 && hi == 127;
     int8_t *const end = o + oc_n;
+#if TP_CM4_DSP
+    if (sat_only && np == 4 && !tail && bias) {
+        block_t c;
+        c.xs = xs;
+        c.n = nch;
+        c.bias = bias;
+        c.rq = rq;
+        c.o = o;
+        c.oc_n = oc_n;
+        c.end = end;
+        c.zadd = zadd;
+        block_channels(&c, w);
+        return;
+    }
+#endif
     for (; o < end; o++, w += K, rq += 3) {
         int32_t acc[4], px;
         tp_rq_t q;
