@@ -121,10 +121,11 @@ typedef struct {
     int32_t n;           /* 4: chunks per filter */
     const int32_t *bias; /* 8: next channel's bias */
     const int32_t *rq;   /* 12: next channel's (m, hi, rs1) */
-    int8_t *o;           /* 16: next channel's output (pixel 0) */
-    int32_t oc_n;        /* 20: output stride between pixels */
-    int8_t *end;         /* 24: o past the last channel */
-    int32_t zadd;        /* 28: added after the shift */
+    int32_t wback;       /* 16: bytes a filter's last chunk reads into the next filter (K % 4 != 0) */
+    int8_t *o;           /* 20: next channel's output (pixel 0) */
+    int32_t oc_n;        /* 24: output stride between pixels */
+    int8_t *end;         /* 28: o past the last channel */
+    int32_t zadd;        /* 32: added after the shift */
 } block_t;
 
 #define TP_RQ_STORE(acc, addr)                                                                                     \
@@ -167,12 +168,12 @@ __attribute__((naked, noinline)) static void block_channels(TP_ARG block_t *c, T
         "subs r2, r2, #1\n\t"
         "bne 1b\n\t"
         "3:\n\t"
-        "ldr r0, [r3, #12]\n\t"
+        "ldrd r0, r11, [r3, #12]\n\t"
+        "sub r1, r1, r11\n\t"
         "ldm r0!, {r8, r9, r10}\n\t"
         "str r0, [r3, #12]\n\t"
-        "ldr r0, [r3, #16]\n\t"
-        "ldr r2, [r3, #20]\n\t"
-        "ldr lr, [r3, #28]\n\t"
+        "ldrd r0, r2, [r3, #20]\n\t"
+        "ldr lr, [r3, #32]\n\t"
         TP_RQ_STORE("r4", "[r0]")
         TP_RQ_STORE("r5", "[r0, r2]")
         "add r0, r0, r2, lsl #1\n\t"
@@ -180,8 +181,8 @@ __attribute__((naked, noinline)) static void block_channels(TP_ARG block_t *c, T
         TP_RQ_STORE("r7", "[r0, r2]")
         "sub r0, r0, r2, lsl #1\n\t"
         "adds r0, r0, #1\n\t"
-        "str r0, [r3, #16]\n\t"
-        "ldr r2, [r3, #24]\n\t"
+        "str r0, [r3, #20]\n\t"
+        "ldr r2, [r3, #28]\n\t"
         "cmp r0, r2\n\t"
         "bne 5b\n\t"
         "pop {r4-r11, pc}\n\t");
@@ -325,7 +326,8 @@ static inline __attribute__((always_inline)) void channels_fast(const int16_t *x
     const int sat_only = lo == -128 && hi == 127;
     int8_t *const end = o + oc_n;
 #if TP_CM4_DSP
-    if (sat_only && np == 4 && !tail && bias) {
+    if (sat_only && np == 4 && bias && (!tail || oc_n > 1)) {
+        /* with a tail, every filter but the last (see above); the last one below */
         block_t c;
         c.xs = xs;
         c.n = nch;
@@ -333,10 +335,15 @@ static inline __attribute__((always_inline)) void channels_fast(const int16_t *x
         c.rq = rq;
         c.o = o;
         c.oc_n = oc_n;
-        c.end = end;
+        c.end = tail ? end - 1 : end;
         c.zadd = zadd;
+        c.wback = 4 * nch - K;
         block_channels(&c, w);
-        return;
+        if (!tail) return;
+        w += K * (oc_n - 1);
+        rq += 3 * (oc_n - 1);
+        bias += oc_n - 1;
+        o = end - 1;
     }
 #endif
     for (; o < end; o++, w += K, rq += 3) {
