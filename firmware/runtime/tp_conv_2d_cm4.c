@@ -128,65 +128,69 @@ typedef struct {
     int32_t zadd;        /* 32: added after the shift */
 } block_t;
 
-#define TP_RQ_STORE(acc, addr)                                                                                     \
-    "and r11, " acc ", #0x80000000\n\t"                                                                           \
-    "orr r11, r11, #0x40000000\n\t"                                                                               \
-    "add r12, r9, " acc ", asr #31\n\t"                                                                           \
-    "smlal r11, r12, " acc ", r8\n\t"                                                                             \
-    "asr r12, r12, r10\n\t"                                                                                      \
-    "add r12, r12, lr\n\t"                                                                                       \
-    "ssat r12, #8, r12\n\t"                                                                                      \
+#define TP_RQ_STORE(acc, addr, zadd)                                                                                  \
+    "and r11, " acc ", #0x80000000\n\t"                                                                               \
+    "orr r11, r11, #0x40000000\n\t"                                                                                   \
+    "add r12, r9, " acc ", asr #31\n\t"                                                                               \
+    "smlal r11, r12, " acc ", r8\n\t"                                                                                 \
+    "asr r12, r12, r10\n\t"                                                                                           \
+    zadd                                                                                                              \
+    "ssat r12, #8, r12\n\t"                                                                                           \
     "strb r12, " addr "\n\t"
 
-__attribute__((naked, noinline)) static void block_channels(TP_ARG block_t *c, TP_ARG const int8_t *w)
-{
-    __asm volatile(
-        "push {r4-r11, lr}\n\t"
-        "mov r3, r0\n\t"
-        "5:\n\t"
-        "ldm r3, {r0, r2, r4}\n\t"
-        "ldr r5, [r4], #4\n\t"
-        "str r4, [r3, #8]\n\t"
-        "mov r4, r5\n\t"
-        "mov r6, r5\n\t"
-        "mov r7, r5\n\t"
-        "lsrs r2, r2, #1\n\t"
-        "bcc 2f\n\t"
-        TP_CHUNK
-        "2:\n\t"
-        "lsrs r2, r2, #1\n\t"
-        "bcc 4f\n\t"
-        TP_CHUNK
-        TP_CHUNK
-        "4:\n\t"
-        "beq 3f\n\t" /* flags still from the second LSRS */
-        "1:\n\t"
-        TP_CHUNK
-        TP_CHUNK
-        TP_CHUNK
-        TP_CHUNK
-        "subs r2, r2, #1\n\t"
-        "bne 1b\n\t"
-        "3:\n\t"
-        "ldrd r0, r11, [r3, #12]\n\t"
-        "sub r1, r1, r11\n\t"
-        "ldm r0!, {r8, r9, r10}\n\t"
-        "str r0, [r3, #12]\n\t"
-        "ldrd r0, r2, [r3, #20]\n\t"
-        "ldr lr, [r3, #32]\n\t"
-        TP_RQ_STORE("r4", "[r0]")
-        TP_RQ_STORE("r5", "[r0, r2]")
-        "add r0, r0, r2, lsl #1\n\t"
-        TP_RQ_STORE("r6", "[r0]")
-        TP_RQ_STORE("r7", "[r0, r2]")
-        "sub r0, r0, r2, lsl #1\n\t"
-        "adds r0, r0, #1\n\t"
-        "str r0, [r3, #20]\n\t"
-        "ldr r2, [r3, #28]\n\t"
-        "cmp r0, r2\n\t"
-        "bne 5b\n\t"
-        "pop {r4-r11, pc}\n\t");
+#define TP_BLOCK_CHANNELS(name, ZADD)                                                                                 \
+__attribute__((naked, noinline)) static void name(TP_ARG block_t *c, TP_ARG const int8_t *w)                          \
+{                                                                                                                     \
+    __asm volatile(                                                                                                   \
+        "push {r4-r11, lr}\n\t"                                                                                       \
+        "mov r3, r0\n\t"                                                                                              \
+        "5:\n\t"                                                                                                      \
+        "ldm r3, {r0, r2, r4}\n\t"                                                                                    \
+        "ldr r5, [r4], #4\n\t"                                                                                        \
+        "str r4, [r3, #8]\n\t"                                                                                        \
+        "mov r4, r5\n\t"                                                                                              \
+        "mov r6, r5\n\t"                                                                                              \
+        "mov r7, r5\n\t"                                                                                              \
+        "lsrs r2, r2, #1\n\t"                                                                                         \
+        "bcc 2f\n\t"                                                                                                  \
+        TP_CHUNK                                                                                                      \
+        "2:\n\t"                                                                                                      \
+        "lsrs r2, r2, #1\n\t"                                                                                         \
+        "bcc 4f\n\t"                                                                                                  \
+        TP_CHUNK                                                                                                      \
+        TP_CHUNK                                                                                                      \
+        "4:\n\t"                                                                                                      \
+        "beq 3f\n\t" /* flags still from the second LSRS */                                                           \
+        "1:\n\t"                                                                                                      \
+        TP_CHUNK                                                                                                      \
+        TP_CHUNK                                                                                                      \
+        TP_CHUNK                                                                                                      \
+        TP_CHUNK                                                                                                      \
+        "subs r2, r2, #1\n\t"                                                                                         \
+        "bne 1b\n\t"                                                                                                  \
+        "3:\n\t"                                                                                                      \
+        "ldrd r0, r11, [r3, #12]\n\t"                                                                                 \
+        "sub r1, r1, r11\n\t"                                                                                         \
+        "ldm r0!, {r8, r9, r10}\n\t"                                                                                  \
+        "str r0, [r3, #12]\n\t"                                                                                       \
+        "ldrd r0, r2, [r3, #20]\n\t"                                                                                  \
+        "ldr lr, [r3, #32]\n\t"                                                                                       \
+        TP_RQ_STORE("r4", "[r0]", ZADD)                                                                               \
+        TP_RQ_STORE("r5", "[r0, r2]", ZADD)                                                                           \
+        "add r0, r0, r2, lsl #1\n\t"                                                                                  \
+        TP_RQ_STORE("r6", "[r0]", ZADD)                                                                               \
+        TP_RQ_STORE("r7", "[r0, r2]", ZADD)                                                                           \
+        "sub r0, r0, r2, lsl #1\n\t"                                                                                  \
+        "adds r0, r0, #1\n\t"                                                                                         \
+        "str r0, [r3, #20]\n\t"                                                                                       \
+        "ldr r2, [r3, #28]\n\t"                                                                                       \
+        "cmp r0, r2\n\t"                                                                                              \
+        "bne 5b\n\t"                                                                                                  \
+        "pop {r4-r11, pc}\n\t");                                                                                      \
 }
+/* the zero point after the shift only where a layer needs it (one instruction per output) */
+TP_BLOCK_CHANNELS(block_channels_z, "add r12, r12, lr\n\t")
+TP_BLOCK_CHANNELS(block_channels, "")
 #else
 static void gemm4(const int16_t *xs, const int8_t *w, int32_t n, int32_t *acc)
 {
@@ -338,7 +342,11 @@ static inline __attribute__((always_inline)) void channels_fast(const int16_t *x
         c.end = tail ? end - 1 : end;
         c.zadd = zadd;
         c.wback = 4 * nch - K;
-        block_channels(&c, w);
+        if (zadd) {
+            block_channels_z(&c, w);
+        } else {
+            block_channels(&c, w);
+        }
         if (!tail) return;
         w += K * (oc_n - 1);
         rq += 3 * (oc_n - 1);
