@@ -252,9 +252,69 @@ static void zero_run(int16_t *xs, int32_t px, int32_t k, int32_t n)
     }
 }
 
+/* An interior receptive field with word-aligned rows: k_h rows of `words` words, `row` bytes apart, unpacked to
+ * consecutive chunks of one pixel (d: its first e-pair; a chunk is 32 bytes, its o-pairs 16 bytes in). */
+typedef struct fill_s {
+    uint32_t off2; /* 0 */
+    int32_t words; /* 4: per row, >= 1 */
+    int32_t row;   /* 8: bytes between input rows */
+    int32_t k_h;   /* 12 */
+} fill_t;
+
+#if TP_CM4_DSP
+
+#define TP_UNPACK1(w, e, d)                                                                                       \
+    "sxtab16 " e ", r3, " w "\n\t"                                                                                \
+    "sxtab16 " w ", r3, " w ", ror #8\n\t"                                                                        \
+    "str " e ", [r0, #" d "]\n\t"                                                                                 \
+    "str " w ", [r0, #" d " + 16]\n\t"
+
+__attribute__((naked, noinline)) static void fill_rows(TP_ARG int16_t *d, TP_ARG const int8_t *src,
+                                                       TP_ARG const fill_t *f)
+{
+    __asm volatile(
+        "push {r4-r11, lr}\n\t"
+        "ldm r2, {r3, r4, r5, r6}\n\t"
+        "6:\n\t"
+        "mov r7, r1\n\t"
+        "lsrs r8, r4, #1\n\t"
+        "bcc 2f\n\t"
+        "ldr r9, [r7], #4\n\t"
+        TP_UNPACK1("r9", "r10", "0")
+        "add r0, r0, #32\n\t"
+        "2:\n\t"
+        "lsrs r8, r8, #1\n\t"
+        "bcc 4f\n\t"
+        "ldr r9, [r7], #4\n\t"
+        "ldr r10, [r7], #4\n\t"
+        TP_UNPACK1("r9", "r11", "0")
+        TP_UNPACK1("r10", "r12", "32")
+        "add r0, r0, #64\n\t"
+        "4:\n\t"
+        "beq 3f\n\t" /* flags still from the second LSRS */
+        "1:\n\t"
+        "ldr r9, [r7], #4\n\t"
+        "ldr r10, [r7], #4\n\t"
+        "ldr r11, [r7], #4\n\t"
+        "ldr r12, [r7], #4\n\t"
+        TP_UNPACK1("r9", "lr", "0")
+        TP_UNPACK1("r10", "lr", "32")
+        TP_UNPACK1("r11", "lr", "64")
+        TP_UNPACK1("r12", "lr", "96")
+        "add r0, r0, #128\n\t"
+        "subs r8, r8, #1\n\t"
+        "bne 1b\n\t"
+        "3:\n\t"
+        "add r1, r1, r5\n\t"
+        "subs r6, r6, #1\n\t"
+        "bne 6b\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#endif
+
 /* Unpack the receptive field of output pixel (oy, ox) of image in_b as pixel px of the block. */
 static void fill_pixel(const tp_conv_params_t *p, const int8_t *in_b, int32_t oy, int32_t ox, int32_t px,
-                       uint32_t off2)
+                       uint32_t off2, const struct fill_s *f)
 {
     const int32_t kc = p->k_c, run = p->k_w * kc, row = p->in_w * p->in_c;
     const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
@@ -262,6 +322,14 @@ static void fill_pixel(const tp_conv_params_t *p, const int8_t *in_b, int32_t oy
     const int32_t kx_hi = p->in_w - x0 < p->k_w ? p->in_w - x0 : p->k_w;
     int16_t *xs = p->scratch;
     int32_t ky;
+#if TP_CM4_DSP
+    if (f && x0 >= 0 && kx_hi == p->k_w && y0 >= 0 && y0 + p->k_h <= p->in_h) {
+        fill_rows(xs + px * 2, in_b + y0 * row + x0 * kc, f);
+        return;
+    }
+#else
+    (void)f;
+#endif
     for (ky = 0; ky < p->k_h; ky++) {
         const int32_t y = y0 + ky, k = ky * run;
         if (y < 0 || y >= p->in_h || kx_hi <= kx_lo) {
@@ -401,6 +469,15 @@ static void conv_gemm(const tp_conv_params_t *p, const int8_t *input, const int8
     /* after those: the staging bytes of layers with unaligned runs (4 * nch bytes) */
     int8_t *stage = (p->k_c & 3) ? (int8_t *)(rq + 3 * oc_n) : 0;
     int32_t b, pix, oc, px, all_fast = 1, all_wide = 1, zadd = 0;
+    fill_t fl;
+    const fill_t *fillp = 0;
+    if (!stage && ((p->k_w * p->k_c) & 3) == 0) { /* whole-word rows: interior pixels in assembly */
+        fl.off2 = off2;
+        fl.words = p->k_w * p->k_c >> 2;
+        fl.row = p->in_w * p->in_c;
+        fl.k_h = p->k_h;
+        fillp = &fl;
+    }
     for (oc = 0; oc < oc_n; oc++) {
         tp_rq_t q;
         tp_rq_init(&q, mult[oc], shift[oc], oo);
@@ -436,7 +513,7 @@ static void conv_gemm(const tp_conv_params_t *p, const int8_t *input, const int8
                         oy++;
                     }
                 } else if (px < np) {
-                    fill_pixel(p, in_b, oy, ox, px, off2);
+                    fill_pixel(p, in_b, oy, ox, px, off2, fillp);
                     if (++ox == p->out_w) {
                         ox = 0;
                         oy++;
