@@ -191,6 +191,8 @@ __attribute__((naked, noinline)) static void name(TP_ARG block_t *c, TP_ARG cons
 /* the zero point after the shift only where a layer needs it (one instruction per output) */
 TP_BLOCK_CHANNELS(block_channels_z, "add r12, r12, lr\n\t")
 TP_BLOCK_CHANNELS(block_channels, "")
+/* ReLU6-like ranges -128..hi (hi in lr): min(x, hi) before SSAT is SSAT's result clamped at hi */
+TP_BLOCK_CHANNELS(block_channels_top, "cmp r12, lr\n\tit gt\n\tmovgt r12, lr\n\t")
 #else
 static void gemm4(const int16_t *xs, const int8_t *w, int32_t n, int32_t *acc)
 {
@@ -398,7 +400,8 @@ static inline __attribute__((always_inline)) void channels_fast(const int16_t *x
     const int sat_only = lo == -128 && hi == 127;
     int8_t *const end = o + oc_n;
 #if TP_CM4_DSP
-    if (sat_only && np == 4 && bias && (!tail || oc_n > 1)) {
+    const int top = lo == -128 && hi < 127 && !zadd;
+    if ((sat_only || top) && np == 4 && bias && (!tail || oc_n > 1)) {
         /* with a tail, every filter but the last (see above); the last one below */
         block_t c;
         c.xs = xs;
@@ -410,7 +413,10 @@ static inline __attribute__((always_inline)) void channels_fast(const int16_t *x
         c.end = tail ? end - 1 : end;
         c.zadd = zadd;
         c.wback = 4 * nch - K;
-        if (zadd) {
+        if (top) {
+            c.zadd = hi;
+            block_channels_top(&c, w);
+        } else if (zadd) {
             block_channels_z(&c, w);
         } else {
             block_channels(&c, w);
@@ -482,7 +488,8 @@ static void conv_gemm(const tp_conv_params_t *p, const int8_t *input, const int8
         tp_rq_t q;
         tp_rq_init(&q, mult[oc], shift[oc], oo);
         all_fast &= q.fast;
-        all_wide &= mult[oc] > (1 << 30) && shift[oc] <= -2 && shift[oc] >= -31;
+        /* (codegen gives scales below 2^-32 multiplier 0 and shift 0: those outputs are the zero point) */
+        all_wide &= (mult[oc] > (1 << 30) && shift[oc] <= -2 && shift[oc] >= -31) || (mult[oc] == 0 && shift[oc] == 0);
         rq[3 * oc] = q.m;
         rq[3 * oc + 1] = q.hi;
         rq[3 * oc + 2] = q.rs1;
@@ -492,8 +499,9 @@ static void conv_gemm(const tp_conv_params_t *p, const int8_t *input, const int8
      * zp = 0 is exact for every right shift in 2..31) and the zero point is added after the shift. */
     if (!all_fast && all_wide) {
         for (oc = 0; oc < oc_n; oc++) {
-            rq[3 * oc + 1] = (int32_t)(1u << (-shift[oc] - 2));
-            rq[3 * oc + 2] = -shift[oc] - 1;
+            const int dead = mult[oc] == 0; /* high word 1 + (x >> 31), shifted right once: 0 */
+            rq[3 * oc + 1] = dead ? 1 : (int32_t)(1u << (-shift[oc] - 2));
+            rq[3 * oc + 2] = dead ? 1 : -shift[oc] - 1;
         }
         all_fast = 1;
         zadd = oo;

@@ -67,6 +67,7 @@ static void fill_common(int32_t channels, int nbias, int32_t *amin, int32_t *ama
             /* tiny scales (ic2 has channels with right shifts 25..27): big biases so the outputs still vary */
             shift[c] = range(-31, -25);
             bias[c] = nbias ? range(-(1 << 29), 1 << 29) : 0;
+            if (rnd() % 4 == 0) mult[c] = shift[c] = 0; /* codegen's form of scales below 2^-32 */
         }
     }
     *oo = range(-128, 127);
@@ -75,7 +76,7 @@ static void fill_common(int32_t channels, int nbias, int32_t *amin, int32_t *ama
         *amin = -128;
         *amax = 127;
     } else {
-        *amin = range(-128, 0);
+        *amin = rnd() % 2 ? -128 : range(-128, 0); /* -128..hi: ReLU6 with the zero point at -128 */
         *amax = range(*amin, 127);
     }
 }
