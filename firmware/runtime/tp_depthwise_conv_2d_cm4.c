@@ -98,10 +98,12 @@ static inline int32_t clampi(int32_t v, int32_t lo, int32_t hi) { return v < lo 
 #define BLK_RS 30
 
 typedef struct {
-    const uint32_t *r0, *r1, *r2; /* the group's first padded pixel in the window's three ring rows */
+    const uint32_t *r0, *r1, *r2; /* group 0's first padded pixel in the window's three ring rows */
     const uint32_t *blk;
     int8_t *out;
-    int32_t n, step, C; /* outputs, row-pointer step in bytes, output pixel stride in bytes */
+    int32_t n, step, C;   /* outputs, row-pointer step in bytes, output pixel stride in bytes */
+    int32_t gadj, oadj;   /* after a group's n outputs: to the next group's rows, to its first output */
+    int32_t groups;
 } dw_args_t;
 
 #if TP_CM4_DSP
@@ -125,16 +127,26 @@ typedef struct {
     "asr r9, r9, r11\n\t"                                                                                          \
     "ssat r9, #8, r9\n\t"                                                                                          \
     "strb r9, [r12, #" #o "]\n\t"
+/* Every channel group of one output row in one call: the group loop's state lives in the frame
+ * ([sp] step, C; [sp, #8] gadj, oadj; [sp, #16] n, groups left), the pixel loop keeps all 14 registers. */
 __attribute__((naked, noinline)) static void dw3x3_row_sat(__attribute__((unused)) const dw_args_t *a)
 {
     __asm volatile(
         "push {r4-r11, lr}\n\t"
+        "sub sp, sp, #24\n\t"
         "ldrd r8, r9, [r0, #24]\n\t"
-        "strd r8, r9, [sp, #-8]!\n\t"
-        "ldrd r12, lr, [r0, #16]\n\t"
+        "strd r8, r9, [sp]\n\t"
+        "ldrd r8, r9, [r0, #32]\n\t"
+        "strd r8, r9, [sp, #8]\n\t"
+        "ldr r8, [r0, #20]\n\t"
+        "ldr r9, [r0, #40]\n\t"
+        "strd r8, r9, [sp, #16]\n\t"
+        "ldr r12, [r0, #16]\n\t"
         "ldr r3, [r0, #12]\n\t"
         "ldrd r1, r2, [r0, #4]\n\t"
         "ldr r0, [r0]\n\t"
+        "0:\n\t"
+        "ldr lr, [sp, #16]\n\t"
         "1:\n\t"
         "ldrd r4, r5, [r3, #72]\n\t"
         "ldrd r6, r7, [r3, #80]\n\t"
@@ -149,7 +161,17 @@ __attribute__((naked, noinline)) static void dw3x3_row_sat(__attribute__((unused
         "add r12, r12, r9\n\t"
         "subs lr, lr, #1\n\t"
         "bne 1b\n\t"
-        "add sp, sp, #8\n\t"
+        "ldrd r8, r9, [sp, #8]\n\t"
+        "add r0, r0, r8\n\t"
+        "add r1, r1, r8\n\t"
+        "add r2, r2, r8\n\t"
+        "add r12, r12, r9\n\t"
+        "add r3, r3, #136\n\t"
+        "ldr r10, [sp, #20]\n\t"
+        "subs r10, r10, #1\n\t"
+        "str r10, [sp, #20]\n\t"
+        "bne 0b\n\t"
+        "add sp, sp, #24\n\t"
         "pop {r4-r11, pc}\n\t");
 }
 #endif
@@ -167,14 +189,6 @@ __attribute__((noinline)) static void dw_row_group(const tp_conv_params_t *p, co
     const uint32_t *r0 = rows[0], *r1 = rows[kh > 1 ? 1 : 0], *r2 = rows[kh > 2 ? 2 : 0];
     int32_t ox;
     out += c;
-#if TP_CM4_DSP
-    if (all_fast && kh == 3 && kw == 3 && lo == -128 && hi == 127) {
-        dw_args_t a;
-        a.r0 = r0, a.r1 = r1, a.r2 = r2, a.blk = blk, a.out = out, a.n = n, a.step = 4 * step, a.C = C;
-        if (n > 0) dw3x3_row_sat(&a);
-        return;
-    }
-#endif
     for (ox = 0; ox < n; ox++, out += C, r0 += step, r1 += step, r2 += step) {
         int32_t a0 = bq[BLK_BIAS], a1 = bq[BLK_BIAS + 1], a2 = bq[BLK_BIAS + 2], a3 = bq[BLK_BIAS + 3];
         if (kh == 3 && kw == 3) {
@@ -252,6 +266,18 @@ static void dw_ring(const tp_conv_params_t *p, const int8_t *input, const int8_t
             for (; next < y0 + kh; next++) {
                 load_row(p, in_b, next, ring + ((next + p->pad_h) % kh) * slotwords, Wp, off2);
             }
+#if TP_CM4_DSP
+            if (all_fast && kh == 3 && kw == 3 && p->act_min == -128 && p->act_max == 127) {
+                dw_args_t a;
+                a.r0 = ring + ((y0 + p->pad_h) % kh) * slotwords;
+                a.r1 = ring + ((y0 + 1 + p->pad_h) % kh) * slotwords;
+                a.r2 = ring + ((y0 + 2 + p->pad_h) % kh) * slotwords;
+                a.blk = blocks, a.out = out_b + oy * p->out_w * C, a.n = p->out_w, a.step = 8 * p->stride_w;
+                a.C = C, a.gadj = 8 * Wp - p->out_w * a.step, a.oadj = 4 - p->out_w * C, a.groups = C >> 2;
+                if (a.n > 0 && a.groups > 0) dw3x3_row_sat(&a);
+                continue;
+            }
+#endif
             for (c = 0; c < C; c += 4) {
                 for (ky = 0; ky < kh; ky++) rows[ky] = ring + ((y0 + ky + p->pad_h) % kh) * slotwords + (c >> 2) * 2 * Wp;
                 dw_row_group(p, rows, blocks + (c >> 2) * BLK, c, all_fast, mult, shift, out_b + oy * p->out_w * C);
