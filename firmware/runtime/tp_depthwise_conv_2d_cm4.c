@@ -367,6 +367,97 @@ __attribute__((noinline)) static void dw_taps(const int8_t *x, int32_t stride, c
 
 #define DW_MAX_TAPS 64
 
+#if TP_CM4_DSP
+/* Kernels one tap wide without padding (k x 1 along time): per channel group and output column, every output in
+ * one call. Constants at fixed offsets from blk: biases 0, (m, hi) of tp_rq 16, rs1 48, unpacked filter 64
+ * (even pair, odd pair per tap); 10 instructions a tap, one-SMLAL requantization, activation range
+ * [-128, 127]. The loop's cursors live in the argument block (lr points at it). */
+typedef struct {
+    const int8_t *src; /* the group's channel c in the first output's first input row */
+    const uint32_t *blk;
+    int8_t *out;
+    int32_t n, k, row;  /* outputs, taps, input row bytes */
+    int32_t sstep, ostep; /* input and output bytes from one output to the next */
+    uint32_t off2;
+} dw_col_args_t;
+
+__attribute__((naked, noinline)) static void dw_col_sat(__attribute__((unused)) dw_col_args_t *a)
+{
+    __asm volatile(
+        "push {r4-r11, lr}\n\t"
+        "mov lr, r0\n\t"
+        "ldr r3, [lr, #20]\n\t"
+        "ldr r12, [lr, #32]\n\t"
+        "1:\n\t"
+        "ldrd r0, r1, [lr]\n\t"
+        "ldr r2, [lr, #16]\n\t"
+        "ldrd r4, r5, [r1]\n\t"
+        "ldrd r6, r7, [r1, #8]\n\t"
+        "add r1, r1, #64\n\t"
+        "2:\n\t"
+        "ldr r8, [r0]\n\t"
+        "add r0, r0, r3\n\t"
+        "sxtab16 r9, r12, r8\n\t"
+        "sxtab16 r8, r12, r8, ror #8\n\t"
+        "ldrd r10, r11, [r1], #8\n\t"
+        "smlabb r4, r9, r10, r4\n\t"
+        "smlatt r6, r9, r10, r6\n\t"
+        "smlabb r5, r8, r11, r5\n\t"
+        "smlatt r7, r8, r11, r7\n\t"
+        "subs r2, r2, #1\n\t"
+        "bne 2b\n\t"
+        "ldr r0, [lr, #4]\n\t"
+        "ldr r1, [lr, #8]\n\t"
+        "ldrd r10, r9, [r0, #16]\n\t"
+        "and r8, r4, #0x80000000\n\t"
+        "orr r8, r8, #0x40000000\n\t"
+        "add r9, r9, r4, asr #31\n\t"
+        "smlal r8, r9, r4, r10\n\t"
+        "ldr r11, [r0, #48]\n\t"
+        "asr r9, r9, r11\n\t"
+        "ssat r9, #8, r9\n\t"
+        "strb r9, [r1, #0]\n\t"
+        "ldrd r10, r9, [r0, #24]\n\t"
+        "and r8, r5, #0x80000000\n\t"
+        "orr r8, r8, #0x40000000\n\t"
+        "add r9, r9, r5, asr #31\n\t"
+        "smlal r8, r9, r5, r10\n\t"
+        "ldr r11, [r0, #52]\n\t"
+        "asr r9, r9, r11\n\t"
+        "ssat r9, #8, r9\n\t"
+        "strb r9, [r1, #1]\n\t"
+        "ldrd r10, r9, [r0, #32]\n\t"
+        "and r8, r6, #0x80000000\n\t"
+        "orr r8, r8, #0x40000000\n\t"
+        "add r9, r9, r6, asr #31\n\t"
+        "smlal r8, r9, r6, r10\n\t"
+        "ldr r11, [r0, #56]\n\t"
+        "asr r9, r9, r11\n\t"
+        "ssat r9, #8, r9\n\t"
+        "strb r9, [r1, #2]\n\t"
+        "ldrd r10, r9, [r0, #40]\n\t"
+        "and r8, r7, #0x80000000\n\t"
+        "orr r8, r8, #0x40000000\n\t"
+        "add r9, r9, r7, asr #31\n\t"
+        "smlal r8, r9, r7, r10\n\t"
+        "ldr r11, [r0, #60]\n\t"
+        "asr r9, r9, r11\n\t"
+        "ssat r9, #8, r9\n\t"
+        "strb r9, [r1, #3]\n\t"
+        "ldrd r8, r9, [lr, #24]\n\t"
+        "ldr r0, [lr]\n\t"
+        "add r0, r0, r8\n\t"
+        "add r1, r1, r9\n\t"
+        "str r0, [lr]\n\t"
+        "str r1, [lr, #8]\n\t"
+        "ldr r2, [lr, #12]\n\t"
+        "subs r2, r2, #1\n\t"
+        "str r2, [lr, #12]\n\t"
+        "bne 1b\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#endif
+
 /* Kernels one tap wide (1-D, e.g. k x 1 along time): every output of one channel group, the group's constants
  * (unpacked filter, biases, one-SMLAL requantization) set up once by the caller. */
 __attribute__((noinline)) static void dw_column_group(const tp_conv_params_t *p, const int8_t *in_b, int8_t *out_b,
@@ -430,6 +521,28 @@ void tp_depthwise_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, con
                 wu[2 * t] = tp_sxtb16(v);
                 wu[2 * t + 1] = tp_sxtb16_ror8(v);
             }
+#if TP_CM4_DSP
+            if (fast && p->k_w == 1 && taps <= DW_MAX_TAPS && p->pad_h == 0 && p->pad_w == 0 && lo == -128 &&
+                hi == 127 && p->out_h > 0) {
+                uint32_t blk[16 + 2 * DW_MAX_TAPS];
+                dw_col_args_t a;
+                blk[0] = (uint32_t)b0, blk[1] = (uint32_t)b1, blk[2] = (uint32_t)b2, blk[3] = (uint32_t)b3;
+                for (t = 0; t < 4; t++) {
+                    blk[4 + 2 * t] = (uint32_t)q[t].m;
+                    blk[5 + 2 * t] = (uint32_t)q[t].hi;
+                    blk[12 + t] = (uint32_t)q[t].rs1;
+                }
+                for (t = 0; t < 2 * taps; t++) blk[16 + t] = wu[t];
+                for (ox = 0; ox < p->out_w; ox++) {
+                    a.src = in_b + ox * p->stride_w * C + c, a.blk = blk;
+                    a.out = output + (b * p->out_h * p->out_w + ox) * C + c;
+                    a.n = p->out_h, a.k = taps, a.row = row, a.sstep = p->stride_h * row, a.ostep = p->out_w * C;
+                    a.off2 = off2;
+                    dw_col_sat(&a);
+                }
+                continue;
+            }
+#endif
             if (fast && p->k_w == 1 && taps <= DW_MAX_TAPS) {
                 const int32_t b4[4] = {b0, b1, b2, b3};
                 dw_column_group(p, in_b, output + b * p->out_h * p->out_w * C, c, wu, b4, q);
