@@ -141,6 +141,16 @@ static int conv_case(int32_t k, int depthwise)
         p.in_w = range(3, 9);
         p.out_h = (p.in_h + 2 * p.pad_h - 3) / p.stride_h + 1;
         p.out_w = (p.in_w + 2 * p.pad_w - 3) / p.stride_w + 1;
+        if (rnd() % 2) {
+            /* sww-like k x 1 taps without padding: the variant's k x 1 assembly path */
+            p.k_h = range(1, 16);
+            p.k_w = 1;
+            p.pad_h = p.pad_w = 0;
+            p.in_h = range(p.k_h, p.k_h + 8);
+            p.in_w = range(1, 3);
+            p.out_h = (p.in_h - p.k_h) / p.stride_h + 1;
+            p.out_w = (p.in_w - 1) / p.stride_w + 1;
+        }
     }
     if (model_like) p.dil_h = p.dil_w = 1;
     if (depthwise) {
