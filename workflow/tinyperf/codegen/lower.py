@@ -464,16 +464,10 @@ class Lowering:
         mo, so = quant.quantize_multiplier(twice_max / ((1 << left_shift) * out.scale))
         if s1 > 0 or s2 > 0 or so > 0:
             raise self.fail(op, "input/output scale ratio needs a multiplier above one, which TFLite rejects")
-        params = self._broadcast(op, a, b, out)
-        params.update(
-            input1_offset=-a.zero_point, input2_offset=-b.zero_point, output_offset=out.zero_point,
+        return self._binary_lowered(
+            op, "add", a, b, out, act,
             left_shift=left_shift, input1_multiplier=m1, input1_shift=s1, input2_multiplier=m2, input2_shift=s2,
             output_multiplier=mo, output_shift=so, act_min=amin, act_max=amax,
-        )  # fmt: skip
-        elementwise = params["out_dims"][:3] == [1, 1, 1]
-        return Lowered(
-            "add", "tp_binary_params_t", params, self._binary_call(op, "add", a, b), self._binary_consts(op, a, b),
-            info=dict(activation=ACTIVATIONS[act], broadcast=not elementwise), in_place=elementwise,
         )  # fmt: skip
 
     def op_mul(self, op: Operator) -> Lowered:
@@ -481,15 +475,22 @@ class Lowering:
         act = int(op.opt(0, "b"))
         amin, amax = self.activation(op, act, out)
         mo, so = quant.quantize_multiplier(a.scale * b.scale / out.scale)
-        params = self._broadcast(op, a, b, out)
-        params.update(
-            input1_offset=-a.zero_point, input2_offset=-b.zero_point, output_offset=out.zero_point,
+        # MUL rescales the product once: no per-input multipliers
+        return self._binary_lowered(
+            op, "mul", a, b, out, act,
             left_shift=0, input1_multiplier=0, input1_shift=0, input2_multiplier=0, input2_shift=0,
             output_multiplier=mo, output_shift=so, act_min=amin, act_max=amax,
         )  # fmt: skip
+
+    def _binary_lowered(self, op: Operator, kind: str, a: Tensor, b: Tensor, out: Tensor, act: int,
+                        **rescale: int) -> Lowered:
+        """ADD and MUL share one parameter struct: broadcast strides, zero points, then the op's rescaling."""
+        params = self._broadcast(op, a, b, out)
+        params.update(input1_offset=-a.zero_point, input2_offset=-b.zero_point, output_offset=out.zero_point,
+                      **rescale)
         elementwise = params["out_dims"][:3] == [1, 1, 1]
         return Lowered(
-            "mul", "tp_binary_params_t", params, self._binary_call(op, "mul", a, b), self._binary_consts(op, a, b),
+            kind, "tp_binary_params_t", params, self._binary_call(op, kind, a, b), self._binary_consts(op, a, b),
             info=dict(activation=ACTIVATIONS[act], broadcast=not elementwise), in_place=elementwise,
         )  # fmt: skip
 
