@@ -9,49 +9,8 @@
  * portable loop. */
 #include "tp_cm4.h"
 #include "tp_fixedpoint.h"
+#include "tp_conv_ref.h"
 #include "tp_runtime.h"
-
-static void conv_portable(const tp_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
-                          const int32_t *mult, const int32_t *shift, int8_t *output)
-{
-    const int32_t groups = p->in_c / p->k_c;
-    const int32_t filters_per_group = p->out_c / groups;
-    int32_t b, oy, ox, oc, ky, kx, ic;
-    for (b = 0; b < p->batches; b++) {
-        for (oy = 0; oy < p->out_h; oy++) {
-            const int32_t in_y0 = oy * p->stride_h - p->pad_h;
-            for (ox = 0; ox < p->out_w; ox++) {
-                const int32_t in_x0 = ox * p->stride_w - p->pad_w;
-                for (oc = 0; oc < p->out_c; oc++) {
-                    const int32_t group = oc / filters_per_group;
-                    const int8_t *w_oc = filter + oc * p->k_h * p->k_w * p->k_c;
-                    int32_t acc = bias ? bias[oc] : 0;
-                    for (ky = 0; ky < p->k_h; ky++) {
-                        const int32_t in_y = in_y0 + p->dil_h * ky;
-                        if (in_y < 0 || in_y >= p->in_h) {
-                            continue;
-                        }
-                        for (kx = 0; kx < p->k_w; kx++) {
-                            const int32_t in_x = in_x0 + p->dil_w * kx;
-                            const int8_t *in_px;
-                            const int8_t *w_px;
-                            if (in_x < 0 || in_x >= p->in_w) {
-                                continue;
-                            }
-                            in_px = input + ((b * p->in_h + in_y) * p->in_w + in_x) * p->in_c + group * p->k_c;
-                            w_px = w_oc + (ky * p->k_w + kx) * p->k_c;
-                            for (ic = 0; ic < p->k_c; ic++) {
-                                acc += (int32_t)w_px[ic] * ((int32_t)in_px[ic] + p->input_offset);
-                            }
-                        }
-                    }
-                    output[((b * p->out_h + oy) * p->out_w + ox) * p->out_c + oc] =
-                        tp_requant_out(acc, mult[oc], shift[oc], p->output_offset, p->act_min, p->act_max);
-                }
-            }
-        }
-    }
-}
 
 /* ---- im2col + GEMM over blocks of 4 output pixels ------------------------------------------------------------
  * The 4 pixels' receptive fields (K = k_h*k_w*k_c values each, input offset added, padding as zero) are
@@ -573,7 +532,7 @@ void tp_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, const int8_t 
                    const int32_t *mult, const int32_t *shift, int8_t *output)
 {
     if (p->k_c != p->in_c || p->dil_h != 1 || p->dil_w != 1 || !p->scratch) {
-        conv_portable(p, input, filter, bias, mult, shift, output);
+        tp_conv_2d_ref(p, input, filter, bias, mult, shift, output);
         return;
     }
     conv_gemm(p, input, filter, bias, mult, shift, output);

@@ -7,44 +7,8 @@
  * the tap loop; a 3x3 window with all taps valid runs fully unrolled. Requantization follows in registers. */
 #include "tp_cm4.h"
 #include "tp_fixedpoint.h"
+#include "tp_conv_ref.h"
 #include "tp_runtime.h"
-
-static void dw_portable(const tp_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
-                        const int32_t *mult, const int32_t *shift, int8_t *output)
-{
-    int32_t b, oy, ox, ic, m, ky, kx;
-    for (b = 0; b < p->batches; b++) {
-        for (oy = 0; oy < p->out_h; oy++) {
-            const int32_t in_y0 = oy * p->stride_h - p->pad_h;
-            for (ox = 0; ox < p->out_w; ox++) {
-                const int32_t in_x0 = ox * p->stride_w - p->pad_w;
-                for (ic = 0; ic < p->in_c; ic++) {
-                    for (m = 0; m < p->depth_multiplier; m++) {
-                        const int32_t oc = ic * p->depth_multiplier + m;
-                        int32_t acc = bias ? bias[oc] : 0;
-                        for (ky = 0; ky < p->k_h; ky++) {
-                            const int32_t in_y = in_y0 + p->dil_h * ky;
-                            if (in_y < 0 || in_y >= p->in_h) {
-                                continue;
-                            }
-                            for (kx = 0; kx < p->k_w; kx++) {
-                                const int32_t in_x = in_x0 + p->dil_w * kx;
-                                if (in_x < 0 || in_x >= p->in_w) {
-                                    continue;
-                                }
-                                acc += filter[(ky * p->k_w + kx) * p->out_c + oc] *
-                                       (input[((b * p->in_h + in_y) * p->in_w + in_x) * p->in_c + ic] +
-                                        p->input_offset);
-                            }
-                        }
-                        output[((b * p->out_h + oy) * p->out_w + ox) * p->out_c + oc] =
-                            tp_requant_out(acc, mult[oc], shift[oc], p->output_offset, p->act_min, p->act_max);
-                    }
-                }
-            }
-        }
-    }
-}
 
 /* ---- depth multiplier 1, C % 4 == 0, with scratch: int16 row ring --------------------------------------------
  * The k_h input rows a row of outputs reads are kept unpacked in p->scratch, padded with zeros to Wp =
@@ -495,7 +459,7 @@ void tp_depthwise_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, con
     const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
     int32_t b, oy, ox, c;
     if (p->depth_multiplier != 1 || p->dil_h != 1 || p->dil_w != 1 || (C & 3)) {
-        dw_portable(p, input, filter, bias, mult, shift, output);
+        tp_depthwise_conv_2d_ref(p, input, filter, bias, mult, shift, output);
         return;
     }
     if (p->scratch && p->k_h == 3 && p->k_w == 3) {
