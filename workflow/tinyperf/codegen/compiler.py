@@ -24,6 +24,7 @@ from tinyperf.codegen.lower import (
     Lowering,
     c_ident,
     in_place_ok,
+    overlap_lead,
     retarget,
     scratch_bytes,
 )
@@ -208,7 +209,7 @@ def generate(
                     f"{what}: layer {op.index} ({op.op}) reads tensor '{model.tensors[t].name}', which nothing computes"
                 )
     sizes = {t: model.tensors[t].nbytes for t in first}
-    merges: list[tuple[int, int, int, bool]] = []
+    merges: list[tuple[int, int, int, bool, int]] = []
     const_alias: dict[int, int] = {}
     for op, low in zip(model.operators, lowered, strict=True):
         src = op.inputs[0] if op.inputs else -1
@@ -216,14 +217,13 @@ def generate(
             if model.tensors[src].data is not None:
                 const_alias[op.outputs[0]] = src  # reshape of a constant: copied from flash
             else:
-                merges.append((op.index, src, op.outputs[0], True))
-        elif (
-            (low.in_place or in_place_ok(low.kernel, low.params, target))
-            and src >= 0
-            and model.tensors[src].data is None
-            and sizes[src] == sizes[op.outputs[0]]
-        ):
-            merges.append((op.index, src, op.outputs[0], False))
+                merges.append((op.index, src, op.outputs[0], True, 0))
+        elif src < 0 or model.tensors[src].data is not None:
+            continue
+        elif (low.in_place or in_place_ok(low.kernel, low.params, target)) and sizes[src] == sizes[op.outputs[0]]:
+            merges.append((op.index, src, op.outputs[0], False, 0))
+        elif (lead := overlap_lead(low.kernel, low.params)) is not None:
+            merges.append((op.index, src, op.outputs[0], False, lead))
     # per-layer working memory of the target's kernels: a pseudo-tensor (negative key) live during its layer only
     scratch: dict[int, int] = {}
     for op, low in zip(model.operators, lowered, strict=True):
@@ -265,7 +265,7 @@ def generate(
         const_bytes = sum(c.values.size * _CTYPE_BYTES[c.ctype] for c in low.consts)
         total_weights += weight_bytes
         total_macs += low.macs
-        live = sum(g.size for g in groups if g.start <= op.index <= g.end)
+        live = planner.live_bytes(offsets, sizes, first, last, op.index)
         ins_json = [_tensor_json(model.tensors[t]) for t in op.inputs if t >= 0 and model.tensors[t].data is None]
         ops_json.append(
             {
@@ -371,7 +371,8 @@ int {name}_invoke(const int8_t *input, int8_t *output);
 #include "{name}.h"
 #include "tp_runtime.h"
 
-/* Activation arena: tensors placed by lifetime (greedy by size; RESHAPE aliases, elementwise ops in place).
+/* Activation arena: tensors placed by lifetime (first fit; RESHAPE aliases, elementwise ops in place, a
+ * convolution's output overlapping its dying input).
 {plan_lines}
  */
 {arena_def}

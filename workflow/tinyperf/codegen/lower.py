@@ -60,6 +60,26 @@ def in_place_ok(kernel: str | None, params: dict, target: str) -> bool:
     return False
 
 
+def overlap_lead(kernel: str | None, params: dict) -> int | None:
+    """Bytes by which a CONV_2D's output may start before its (dying) input and share its buffer; None: no overlap.
+
+    Every target's convolution writes output pixels in raster order: the reference loop reads a pixel's receptive
+    field channel by channel between that pixel's writes, the cortex-m4 GEMM unpacks a block of 4 pixels before it
+    writes them. Output bytes written so far must therefore stay below the lowest input byte that the current pixel
+    or any later one still reads; the lead is the largest shortfall over the layer."""
+    if kernel != "conv_2d" or params["batches"] != 1:
+        return None
+    oh, ow, oc = params["out_h"], params["out_w"], params["out_c"]
+    oy, ox = np.divmod(np.arange(oh * ow), ow)
+    row = np.maximum(oy * params["stride_h"] - params["pad_h"], 0)
+    col = np.maximum(ox * params["stride_w"] - params["pad_w"], 0)
+    first_read = (row * params["in_w"] + col) * params["in_c"]  # a lower bound of each pixel's lowest read
+    low_from = np.minimum.accumulate(first_read[::-1])[::-1]  # lowest read of pixel q or any later one
+    # pixel q's bytes are written while q's own reads may be pending (the block order is the laxer of the two)
+    written = (np.arange(oh * ow) + 1) * oc
+    return max(int(np.max(written - low_from)), 0)
+
+
 def scratch_bytes(kernel: str | None, params: dict, target: str) -> int:
     """Arena bytes a target's variant of *kernel* needs as params.scratch (0: none); the formulas are the ones
     the variant files document."""
