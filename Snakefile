@@ -36,6 +36,6 @@ include: "workflow/rules/scenario.smk"
 rule all:
     input:
         all_targets(),
-        report_layout.targets(DATA, MODEL, TASKS, BOARDS),
+        report_layout.targets(DATA, MODEL, TASKS, BOARDS, bench=bool(BENCH_BOARDS)),
         scenario_wf.targets(DATA, MODEL, SCENARIOS, BOARDS),
     default_target: True

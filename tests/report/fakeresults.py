@@ -82,6 +82,24 @@ def write_task(root: Path, data: str, task: str, model: str, seed: int = 0, skil
         fsutil.write_json(model_dir / "codegen" / target / "model.json", {
             "name": "model", "target": target, "macs": 2_660_000, "weight_bytes": 38_600, "arena_bytes": 23_040,
             "ops": [{"op": "CONV_2D", "macs": 2_000_000}, {"op": "FULLY_CONNECTED", "macs": 660_000}]})
+    _bench(model_dir, task)
+
+
+def _bench(model_dir: Path, task: str) -> None:
+    """`tinyperf bench --json` of the cortex-m4 code, built by bench's own row writer."""
+    from tinyperf.bench import report
+    from tinyperf.bench.baseline import ARCHITECTURE, BASELINES
+    from tinyperf.bench.qemu import BenchRun
+
+    ops = [{"index": 0, "op": "CONV_2D", "name": "conv", "inputs": [{"shape": [1, 49, 10, 1]}],
+            "outputs": [{"shape": [1, 25, 5, 64]}], "macs": 2_000_000, "kernel": "conv_2d"},
+           {"index": 1, "op": "FULLY_CONNECTED", "name": "fc", "inputs": [{"shape": [1, 64]}],
+            "outputs": [{"shape": [1, 12]}], "macs": 660_000, "kernel": "fully_connected"}]
+    meta = {"source": "int8.tflite", "macs": 2_660_000, "weight_bytes": 38_600, "arena_bytes": 12_864, "ops": ops}
+    run = BenchRun(task, "cortex-m4", meta, 3_818_360, {0: 3_000_000, 1: 818_000}, [], 48_896, 10_296, 38_600, 0)
+    row = report.row(run, BASELINES[task], "qemu_m4", True, ARCHITECTURE)
+    fsutil.write_json(model_dir / "bench" / "cortex-m4.json", {"board": "qemu_m4", "target": "cortex-m4",
+                                                                "models": [row]})
 
 
 def _runner_text(lines: list[str]) -> str:

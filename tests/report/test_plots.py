@@ -13,7 +13,7 @@ def test_every_figure_is_written_and_not_blank(results_tree: tuple[Path, list[Pa
     _, runs = results_tree
     out = tmp_path / "plots"
     assert main(["report", "plots", *map(str, runs), "-o", str(out)]) == 0
-    expected = layout.plot_files(["kws", "ad"], ["host", "qemu_m4", "nano33ble"])
+    expected = layout.plot_files(["kws", "ad"], ["host", "qemu_m4", "nano33ble"], bench=True)
     names = [n for kind in expected.values() for n in kind]
     assert sorted(p.name for p in out.iterdir()) == sorted(names)
     for name in names:

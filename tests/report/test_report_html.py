@@ -36,7 +36,7 @@ include: "workflow/rules/report.smk"
 
 rule all:
     input:
-        report_layout.targets(DATA, MODEL, TASKS, BOARDS),
+        report_layout.targets(DATA, MODEL, TASKS, BOARDS, bench=True),
     default_target: True
 """
 CONFIG = ["--config", "task=[kws,ad]", "board=[host,qemu_m4]", "data=synth", "model=train"]
@@ -64,7 +64,7 @@ def test_rules_write_summary_plots_and_submission(workdir: Path) -> None:
     out = workdir / "results" / "synth" / "train"
     df = summary.read(out / "summary.csv")
     assert len(df) == 4 and summary.missing_required(df) == {}
-    names = [n for kind in layout.plot_files(["kws", "ad"], ["host", "qemu_m4"]).values() for n in kind]
+    names = [n for kind in layout.plot_files(["kws", "ad"], ["host", "qemu_m4"], bench=True).values() for n in kind]
     assert sorted(p.name for p in (out / "plots").iterdir()) == sorted(names)
     issues, results = check.check(out / "submission")
     assert check.errors(issues) == [] and len(results) == 4
@@ -79,5 +79,5 @@ def test_report_html_renders_every_figure_in_chromium(workdir: Path, tmp_path: P
     html = (workdir / "report.html").read_text()
     assert "summary.html" in html
     shots = check_report(workdir / "report.html", tmp_path)
-    names = [n for kind in layout.plot_files(["kws", "ad"], ["host", "qemu_m4"]).values() for n in kind]
+    names = [n for kind in layout.plot_files(["kws", "ad"], ["host", "qemu_m4"], bench=True).values() for n in kind]
     assert sorted(shots) == sorted(names)

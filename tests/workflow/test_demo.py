@@ -86,6 +86,12 @@ def test_report_renders_and_submission_checks(demo: Path, tmp_path: Path) -> Non
     assert len(runs) == len(TASKS) * (len(BOARDS) + len(ESTIMATED))
     assert set(runs[runs["board"].isin(ESTIMATED)]["latency_kind"]) == {"estimated"}
     assert runs["latency_ms"].notna().all()
+    # `tinyperf bench` of the Cortex-M4 code, beside TFLM's figures for the task's reference architecture
+    m4 = runs[runs["board"].isin(["qemu_m4", *ESTIMATED])]
+    assert (m4["bench_instructions"] > 0).all() and m4["bench_bit_exact_tflm"].astype(bool).all()
+    assert set(m4["tflm_baseline_match"]) == {"same architecture"}
+    assert (m4["bench_instructions_ratio"] <= 0.55).all() and (m4["bench_arena_ratio"] <= 0.7).all()
+    assert runs[runs["board"] == "host"]["bench_instructions"].isna().all()
     scenarios = summary[summary["scenario"].notna()]
     assert len(scenarios) == len(SCENARIOS) * len(BOARDS)
 

@@ -91,6 +91,16 @@ def estimate_before_flash(wildcards):
     return []
 
 
+# Cortex-M4 boards run (measured or estimated): `tinyperf bench` counts their code on qemu_m4.
+BENCH_BOARDS = [b for b in dict.fromkeys(BOARDS + ESTIMATES) if profiles.board(b)["arch"] == "cortex-m4"]
+
+
+def bench_files(wildcards):
+    """`tinyperf bench` figures for every Cortex-M4 board's run (qemu_m4 counts the code those boards run)."""
+    targets = sorted({tpconfig.codegen_target(CFG, b) for b in BENCH_BOARDS})
+    return [f"results/{wildcards.data}/{t}/{wildcards.model}/bench/{g}.json" for t in TASKS for g in targets]
+
+
 def all_targets():
     targets = []
     for task in TASKS:

@@ -77,3 +77,24 @@ rule estimate:
         "tinyperf run --board qemu_m4 --estimate-for {wildcards.board} --firmware {input.fw}/firmware.elf "
         "--mode performance --data {params.eval_dir} -o {output.out} --windows {params.windows} "
         "--min-window-s {params.min_window_s} > {log} 2>&1"
+
+
+# Instructions per inference, MACs, arena and flash beside TFLM + CMSIS-NN's, with the per-layer breakdown, for the
+# code a Cortex-M4 board runs; the summary and the report carry them.
+rule bench:
+    input:
+        tflite="results/{data}/{task}/{model}/int8.tflite",
+        runtime=glob.glob("firmware/runtime/*"),
+        app=glob.glob("workflow/tinyperf/bench/c/*"),
+        code=lib("bench", "codegen"),
+    output:
+        json="results/{data}/{task}/{model}/bench/{target}.json",
+    log:
+        "logs/bench/{data}/{task}/{model}/{target}.log",
+    wildcard_constraints:
+        target="cortex-m4|portable",
+    conda:
+        "../../envs/firmware.yaml"
+    shell:
+        "tinyperf bench --board qemu_m4 --target {wildcards.target} --task {wildcards.task} --check --layers "
+        "--json {output.json} {input.tflite} > {log} 2>&1"

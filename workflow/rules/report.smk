@@ -12,6 +12,7 @@ report: "../report/workflow.rst"
 CONFIG_HASH = config_hash(CFG)
 REPORT = "results/{data}/{model}"
 TRAINED_PLOTS = report_layout.plot_files(TASKS, BOARDS, trained=MODEL == "train")["training"]
+BENCH_PLOTS = report_layout.plot_files(TASKS, BOARDS, bench=bool(BENCH_BOARDS))["bench"]
 
 
 rule summary:
@@ -20,6 +21,7 @@ rule summary:
         host=lambda wc: report_layout.host_accuracy(wc.data, wc.model, TASKS),
         # multi-DNN scenario runs (scenario.smk, included after this file: SCENARIOS is read when jobs are made)
         scenarios=lambda wc: [f"{d}/run" for d in scenario_report.run_dirs(wc.data, wc.model, SCENARIOS, BOARDS)],
+        bench=bench_files,
         code=lib("report", "scenario"),
     output:
         csv=f"{REPORT}/summary.csv",
@@ -50,6 +52,7 @@ rule plots:
     input:
         measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS, ESTIMATES),
         host=lambda wc: report_layout.host_accuracy(wc.data, wc.model, TASKS),
+        bench=bench_files,
         code=lib("report"),
     output:
         latency=report(
@@ -70,6 +73,15 @@ rule plots:
             category="4. Memory",
             labels={"figure": "flash and RAM vs limits"},
         ),
+        bench=[
+            report(
+                f"{REPORT}/plots/{name}",
+                caption="../report/bench.rst",
+                category="8. Cortex-M4 bench",
+                labels={"figure": "instructions, arena, flash vs TFLM + CMSIS-NN"},
+            )
+            for name in BENCH_PLOTS
+        ],
         training=[
             report(
                 f"{REPORT}/plots/{report_layout.training(t)}",

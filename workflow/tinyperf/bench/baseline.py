@@ -19,6 +19,7 @@ class Baseline:
     instructions_reference: int  # TFLM reference kernels
     arena_bytes: int  # TFLM + CMSIS-NN arena_used_bytes
     flash_bytes: int  # text + data of the CMSIS-NN benchmark ELF
+    sha256: str = ""  # of the reference int8 file
 
     @property
     def target_instructions(self) -> int:
@@ -33,14 +34,18 @@ class Baseline:
 BASELINES: dict[str, Baseline] = {
     b.model: b
     for b in (
-        Baseline("kws", "kws/kws_ref_model.tflite", 2_660_000, 7_699_892, 43_042_471, 22_812, 139_412 + 104),
-        Baseline("vww", "vww/vww_96_int8.tflite", 7_490_000, 24_101_962, 100_250_553, 100_700, 418_796 + 104),
+        Baseline("kws", "kws/kws_ref_model.tflite", 2_660_000, 7_699_892, 43_042_471, 22_812, 139_412 + 104,
+                 "aeea436800704fce17b17292e4412630ad856e9d777c044c64ef748a880bd0ae"),
+        Baseline("vww", "vww/vww_96_int8.tflite", 7_490_000, 24_101_962, 100_250_553, 100_700, 418_796 + 104,
+                 "597a384c8c2c8a1276f04702f25013b7838f2f814f1ca7c174d295b73e3d6b7b"),
         Baseline("ic", "ic/pretrainedResnet_quant.tflite", 12_500_000, 29_863_352, 107_404_887, 54_988,
-                 178_832 + 104),
+                 178_832 + 104, "3c002613d1b2475eb51dd78dfb85a546c8ae658dee71cf6ade43b022fe205415"),
         Baseline("ic2", "ic/pretrainedResnet_large_int8.tflite", 76_470_000, 145_515_698, 519_595_241, 133_612,
-                 592_392 + 104),
-        Baseline("ad", "ad/ad01_int8.tflite", 260_000, 582_944, 1_952_292, 2_568, 310_116),
-        Baseline("sww", "sww/str_ww_ref_model.tflite", 830_000, 2_227_099, 8_284_980, 16_584, 156_916 + 104),
+                 592_392 + 104, "dc27dcd823f5665533352f7da516b0c9bc6f089914b8283782e55961b3423fcf"),
+        Baseline("ad", "ad/ad01_int8.tflite", 260_000, 582_944, 1_952_292, 2_568, 310_116,
+                 "87cf24194ef93d1d9b11a591d805526b98008e351655d29883c825c9c106ba24"),
+        Baseline("sww", "sww/str_ww_ref_model.tflite", 830_000, 2_227_099, 8_284_980, 16_584, 156_916 + 104,
+                 "3af8550895ba7d5c584277102b5075c52dcfa63ba9d2b2240f37c4e6abd5dd2b"),
     )
 }
 
@@ -50,3 +55,20 @@ BY_FILE = {b.file.rsplit("/", 1)[1]: b.model for b in BASELINES.values()}
 
 def for_model(path_name: str) -> Baseline | None:
     return BASELINES.get(BY_FILE.get(path_name, ""))
+
+
+#: How a model was matched to a baseline: the reference file itself, or a model of the task's reference
+#: architecture (same MACs within 2 %, the table's rounding: weights differ, the work does not, e.g. a
+#: model trained here).
+FILE, ARCHITECTURE = "reference file", "same architecture"
+
+
+def match(sha256: str, task: str | None, macs: int) -> tuple[Baseline | None, str | None]:
+    """The baseline a model is compared with and how it was matched, or (None, None)."""
+    for b in BASELINES.values():
+        if b.sha256 == sha256:
+            return b, FILE
+    b = BASELINES.get(task or "")
+    if b and macs and abs(macs - b.macs) <= 0.02 * b.macs:
+        return b, ARCHITECTURE
+    return None, None

@@ -25,13 +25,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--layers", action="store_true", help="print the per-layer breakdown")
     p.add_argument("--check", action="store_true", help="compare outputs with tflite-micro (bit-exactness)")
     p.add_argument("--json", type=Path, help="write the figures (with the per-layer breakdown) as JSON")
+    p.add_argument("--task", help="the model's MLPerf Tiny task (kws, vww, ic, ic2, ad, sww): a model of the task's "
+                   "reference architecture is compared with that reference's TFLM figures")
     p.set_defaults(func=_run)
 
 
 def _name(path: Path) -> str:
     from tinyperf.bench.baseline import BY_FILE
 
-    if path.name in BY_FILE:
+    if path.name in BY_FILE:  # the reference files keep their task's name
         return BY_FILE[path.name]
     s = re.sub(r"[^0-9A-Za-z_]+", "_", path.stem).strip("_") or "model"
     return s if not s[0].isdigit() else "m_" + s
@@ -39,18 +41,21 @@ def _name(path: Path) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     from tinyperf.bench import report
-    from tinyperf.bench.baseline import for_model
+    from tinyperf.bench.baseline import BASELINES, match
     from tinyperf.bench.qemu import bench_model
-    from tinyperf.fsutil import write_json
+    from tinyperf.fsutil import sha256_file, write_json
 
     if args.board not in BOARDS:
         raise ConfigError(f"bench --board {args.board}: instruction counts come from {', '.join(BOARDS)} only; "
                           "a Cortex-M4 board runs the same code, so bench it as qemu_m4")
+    if args.task is not None and args.task not in BASELINES:
+        raise ConfigError(f"bench --task {args.task}: not one of {', '.join(BASELINES)}")
     rows = []
     for path in args.models:
-        run = bench_model(path, _name(path), target=args.target)
+        run = bench_model(path, args.task or _name(path), target=args.target)
         exact = check_outputs(path, run.outputs) if args.check else None
-        r = report.row(run, for_model(path.name), args.board, exact)
+        base, matched = match(sha256_file(path), args.task, int(run.meta["macs"]))
+        r = report.row(run, base, args.board, exact, matched)
         rows.append(r)
         if args.layers:
             print(report.layer_table(r) + "\n")

@@ -12,7 +12,10 @@ def _ratio(a: int, b: int | None) -> float | None:
     return round(a / b, 3) if b else None
 
 
-def row(run: BenchRun, base: Baseline | None, board: str, exact: bool | None = None) -> dict[str, Any]:
+def row(run: BenchRun, base: Baseline | None, board: str, exact: bool | None = None,
+        matched: str | None = None) -> dict[str, Any]:
+    """One model's figures; with a baseline, TFLM + CMSIS-NN's beside them, the ratios and whether each meets the
+    issue's target (*matched* says how the baseline was found: the reference file or the same architecture)."""
     macs = int(run.meta["macs"])
     r: dict[str, Any] = {
         "model": run.name,
@@ -31,6 +34,8 @@ def row(run: BenchRun, base: Baseline | None, board: str, exact: bool | None = N
     }
     if base:
         r.update(
+            baseline=base.model,
+            baseline_match=matched,
             tflm_instructions=base.instructions,
             tflm_instructions_per_mac=round(base.instructions / macs, 3) if macs else None,
             tflm_arena_bytes=base.arena_bytes,

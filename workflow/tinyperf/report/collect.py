@@ -68,6 +68,7 @@ class Run:
     estimate: dict[str, Any] | None = None  # the qemu_m4 estimate of a board that was not attached
     accuracy: dict[str, Any] | None = None
     estimate_source: dict[str, Any] | None = None  # qemu_m4's performance results, for an estimated latency
+    bench: dict[str, Any] | None = None  # `tinyperf bench` of a Cortex-M4 board's code: one model's row
     files: dict[str, Path] = field(default_factory=dict)
 
     @property
@@ -158,6 +159,13 @@ def load_run(run_dir: str | Path) -> Run:
         setattr(run, name, read_json(path))
         if getattr(run, name) is not None:
             run.files[name] = path
+    if profiles.board(board)["arch"] == "cortex-m4":
+        found = [run.model_dir / "bench" / f"{codegen_target(board)}.json", *sorted(run.model_dir.glob("bench/*.json"))]
+        path = next((f for f in found if f.exists()), None)
+        models = dig(read_json(path), "models") if path else None
+        if isinstance(models, list) and models:
+            run.bench = models[0]
+            run.files["bench"] = path  # type: ignore[assignment]
     if run.performance is None and run.estimate is not None:
         # No board attached: the estimate run (same code and flags on qemu_m4) stands for the performance run.
         run.performance = run.estimate

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 SUMMARY = "summary.csv"
 SUMMARY_HTML = "summary.html"
 OVERVIEW = ("latency.png", "accuracy.png", "memory.png")
+BENCH = "bench.png"  # `tinyperf bench` of the code Cortex-M4 boards run, beside TFLM + CMSIS-NN
 
 
 def training(task: str) -> str:
@@ -21,11 +22,14 @@ def roc(board: str) -> str:
     return f"roc_ad_{board}.png"
 
 
-def plot_files(tasks: Iterable[str], boards: Iterable[str], trained: bool = True) -> dict[str, list[str]]:
-    """Plot file names by kind for a selection; training curves exist only for models trained here."""
+def plot_files(tasks: Iterable[str], boards: Iterable[str], trained: bool = True,
+               bench: bool = False) -> dict[str, list[str]]:
+    """Plot file names by kind for a selection; training curves exist only for models trained here, the bench
+    figure only where a Cortex-M4 board runs (measured or estimated)."""
     tasks, boards = list(tasks), list(boards)
     return {
         "overview": list(OVERVIEW),
+        "bench": [BENCH] if bench else [],
         "training": [training(t) for t in tasks] if trained else [],
         "confusion": [confusion(t, b) for t in tasks if t != "ad" for b in boards],
         "roc": [roc(b) for b in boards] if "ad" in tasks else [],
@@ -52,9 +56,10 @@ def host_accuracy(data: str, model: str, tasks: Iterable[str]) -> list[str]:
     return [f"results/{data}/{t}/{model}/accuracy_host.json" for t in tasks]
 
 
-def targets(data: str, model: str, tasks: Iterable[str], boards: Iterable[str]) -> list[str]:
+def targets(data: str, model: str, tasks: Iterable[str], boards: Iterable[str], bench: bool = False) -> list[str]:
     """Every report output for a selection: what `rule all` asks for."""
     tasks, boards = list(tasks), list(boards)
     base = f"results/{data}/{model}"
-    plots = [f"{base}/plots/{n}" for names in plot_files(tasks, boards, model == "train").values() for n in names]
+    plots = [f"{base}/plots/{n}" for names in plot_files(tasks, boards, model == "train", bench).values()
+             for n in names]
     return [f"{base}/{SUMMARY}", f"{base}/{SUMMARY_HTML}", f"{base}/submission", *plots]

@@ -1,4 +1,5 @@
-"""The report's figures (matplotlib, Agg): latency, accuracy chain, memory, training, confusion, ROC.
+"""The report's figures (matplotlib, Agg): latency, accuracy chain, memory, Cortex-M4 bench, training, confusion,
+ROC.
 
 Every latency shown says whether it was measured on the device or estimated (hatched bars, and the word on
 the bar). Each function writes its file even when the data is absent, with a note saying what is missing,
@@ -169,6 +170,63 @@ def memory(df: pd.DataFrame, out: Path) -> Path:
     return _save(fig, out)
 
 
+def bench(runs: Sequence[Run], out: Path) -> Path:
+    """`tinyperf bench` per task: instructions beside TFLM + CMSIS-NN's, arena and flash ratios, and the share of
+    instructions by operator."""
+    rows: dict[str, dict] = {}
+    for run in runs:
+        if run.bench is not None:
+            rows.setdefault(run.task, run.bench)  # every Cortex-M4 board runs the same code: one per task
+    fig, axes = plt.subplots(1, 3, figsize=(max(12.0, 2.2 * len(rows) * 3), 4.2))
+    if not rows:
+        for ax in axes:
+            _note(ax, "no bench results (no Cortex-M4 board run)")
+        return _save(fig, out)
+    tasks = list(rows)
+    xs = np.arange(len(tasks))
+    ax = axes[0]
+    ours = [float(rows[t]["instructions"]) for t in tasks]
+    tflm = [float(rows[t].get("tflm_instructions") or np.nan) for t in tasks]
+    ax.bar(xs - 0.2, ours, 0.38, color="tab:blue", label="tinyperf")
+    ax.bar(xs + 0.2, tflm, 0.38, color="0.6", label="TFLM + CMSIS-NN")
+    for x, t in zip(xs, tasks, strict=True):
+        ratio = rows[t].get("instructions_ratio")
+        ax.text(x, ours[x], f"{ratio:.2f}x" if ratio else "no baseline", ha="center", va="bottom", fontsize=7)
+    ax.set_yscale("log")
+    ax.set_xticks(xs, tasks)
+    ax.set_ylabel("instructions per inference (log scale)")
+    ax.set_title("qemu_m4 instructions")
+    ax.legend(fontsize=7)
+    ax = axes[1]
+    for k, (key, color, target) in enumerate((("arena_ratio", "tab:orange", 0.7), ("flash_ratio", "tab:green", 1.0))):
+        vals = [float(rows[t].get(key) or np.nan) for t in tasks]
+        ax.bar(xs + (k - 0.5) * 0.38, vals, 0.38, color=color, label=f"{key.split('_')[0]} / TFLM's")
+        ax.axhline(target, color=color, linestyle="--", linewidth=1)
+    ax.set_xticks(xs, tasks)
+    ax.set_ylabel("ratio to TFLM + CMSIS-NN (dashed: target)")
+    ax.set_title("memory vs TFLM")
+    ax.legend(fontsize=7)
+    ax = axes[2]
+    kinds = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "other"]
+    left = np.zeros(len(tasks))
+    for k, kind in enumerate(kinds):
+        share = []
+        for t in tasks:
+            layers = rows[t].get("layers") or []
+            total = sum(int(lay["instructions"]) for lay in layers) or 1
+            mine = sum(int(lay["instructions"]) for lay in layers
+                       if lay["op"] == kind or (kind == "other" and lay["op"] not in kinds))
+            share.append(100.0 * mine / total)
+        ax.barh(xs, share, left=left, color=plt.get_cmap("tab10")(k), label=kind.lower())
+        left += np.array(share)
+    ax.set_yticks(xs, tasks)
+    ax.set_xlabel("% of the inference's instructions")
+    ax.set_title("where the instructions go")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
+    fig.suptitle("Cortex-M4 code on qemu_m4 (tinyperf bench)")
+    return _save(fig, out)
+
+
 def training(history: dict[str, list[float]] | None, task: str, out: Path) -> Path:
     """Loss (and accuracy for classifiers) per epoch, training and validation."""
     has_acc = bool(history) and any(k.endswith("accuracy") for k in history)  # type: ignore[union-attr]
@@ -262,6 +320,8 @@ def make_all(run_dirs: Iterable[str | Path], out_dir: str | Path, df: pd.DataFra
         df = summary.build([r.run_dir for r in runs], config_hash="-")
     written = [latency(df, out_dir / "latency.png"), accuracy_chain(df, out_dir / "accuracy.png"),
                memory(df, out_dir / "memory.png")]
+    if any(profiles.board(r.board)["arch"] == "cortex-m4" for r in runs):
+        written.append(bench(runs, out_dir / layout.BENCH))
     by_task: dict[str, Run] = {}
     for run in runs:
         by_task.setdefault(run.task, run)

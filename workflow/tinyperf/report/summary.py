@@ -22,10 +22,23 @@ from tinyperf.report.collect import Run, dig, latency, load_run
 
 log = logging.getLogger(__name__)
 
+#: `tinyperf bench` on qemu_m4, for the runs of Cortex-M4 boards: our figures, TFLM + CMSIS-NN's (the reference
+#: model's, when this model is that file or has its architecture) and the ratios.
+BENCH_KEYS = {
+    "bench_target": "target", "bench_instructions": "instructions",
+    "bench_instructions_per_mac": "instructions_per_mac",
+    "bench_arena_bytes": "arena_bytes", "bench_flash_bytes": "flash_bytes", "bench_bit_exact_tflm": "bit_exact_tflm",
+    "tflm_baseline": "baseline", "tflm_baseline_match": "baseline_match", "tflm_instructions": "tflm_instructions",
+    "bench_instructions_ratio": "instructions_ratio", "tflm_arena_bytes": "tflm_arena_bytes",
+    "bench_arena_ratio": "arena_ratio", "tflm_flash_bytes": "tflm_flash_bytes", "bench_flash_ratio": "flash_ratio",
+}  # fmt: skip
+BENCH_COLUMNS = list(BENCH_KEYS)
+
 COLUMNS = [
     "task", "mlperf_model", "board", "model_source", "data", "division", "device_run",
     "latency_ms", "latency_kind", "latency_source", "throughput_inf_s", "instructions_per_inference",
     "perf_windows", "perf_min_window_s", "perf_compliant",
+    *BENCH_COLUMNS,
     "metric", "float_value", "int8_value", "device_value", "quality_target", "meets_target",
     "eval_files", "eval_files_official", "eval_complete", "compliant",
     "macs", "weight_bytes", "arena_bytes", "params",
@@ -129,6 +142,7 @@ def row(run: Run, git_commit: str, config_hash: str) -> dict[str, Any]:
         "perf_windows": len(windows) if windows else dig(run.performance, "n_windows"),
         "perf_min_window_s": min(windows) if windows else None,
         "perf_compliant": perf_compliant,
+        **{col: dig(run.bench, key) for col, key in BENCH_KEYS.items()},
         "metric": metric,
         "float_value": dig(run.host, f"float.{metric}"),
         "int8_value": dig(run.host, f"int8.{metric}"),
@@ -212,7 +226,8 @@ def read(path: str | Path) -> pd.DataFrame:
 #: Columns of the readable table in the report (the CSV keeps them all).
 HTML_COLUMNS = [
     "task", "board", "model_source", "division", "latency_ms", "latency_kind", "throughput_inf_s",
-    "instructions_per_inference", "metric", "float_value", "int8_value", "device_value", "quality_target",
+    "instructions_per_inference", "bench_instructions", "bench_instructions_ratio", "bench_arena_ratio",
+    "bench_flash_ratio", "metric", "float_value", "int8_value", "device_value", "quality_target",
     "meets_target", "eval_files", "compliant", "macs", "weight_bytes", "arena_bytes", "flash_used_bytes",
     "flash_limit_bytes", "ram_used_bytes", "ram_limit_bytes",
 ]
