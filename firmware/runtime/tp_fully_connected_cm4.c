@@ -9,7 +9,8 @@
  * 2^32 but its true value is below 2^23 in magnitude for up to 256 inputs (|w| <= 128, |x_odd-127| <= 255,
  * |x_even| <= 128), so ASR #8 recovers it exactly per chunk. The bias p->packed layers get is the codegen-time
  * row constant bias + input_offset*sum(w) + 127*sum(w_odd). Layers longer than 256 inputs run in chunks of
- * p->chunk inputs with int32 partial sums in scratch after the a/b words.
+ * p->chunk inputs with int32 partial sums in scratch after the a/b words. Per-channel layers requantize in the same
+ * epilogue when codegen gave p->rq (every channel in the one-SMLAL form): one LDM of a row's three constants.
  *
  * Other layers: two output features at a time share each unpacked input word (SXTAB16 adds the input offset),
  * the filter words are unpacked with SXTB16 and both rows accumulate with SMLAD: 12 instructions per 8 MACs.
@@ -31,6 +32,7 @@ typedef struct {
     const uint32_t *ab, *ab_end; /* 40, 44: the chunk's a/b words */
     const uint32_t *w; /* 48 */
     int32_t clamp;     /* 52: 2 range -128..127, 1 top 127, 0 other */
+    const int32_t *rq; /* 56: per-channel (m, qhi, rs1) triples, advanced 12 per block; NULL: m, qhi, rs1 above */
 } tp_fc_ctx_t;
 
 void tp_fc_cm4(tp_fc_ctx_t *c);
@@ -102,10 +104,13 @@ __asm__(
     "    str r0, [lr, #4]\n"
     "    b 5f\n"
     "4:\n"
-    "    ldrd r7, r8, [lr, #12]\n"
-    "    ldr r9, [lr, #20]\n"
     "    ldrd r11, r12, [lr, #24]\n"
     "    ldr r10, [lr, #8]\n"
+    "    ldr r0, [lr, #56]\n"
+    "    cmp r0, #0\n"
+    "    bne 11f\n"
+    "    ldrd r7, r8, [lr, #12]\n"
+    "    ldr r9, [lr, #20]\n"
     /* the clamp: mode 2 (range -128..127) one SSAT, mode 1 (top 127) SSAT and the bottom, mode 0 both ends */
     "    ldr r0, [lr, #52]\n"
     "    cmp r0, #1\n"
@@ -143,6 +148,19 @@ __asm__(
     TP_FC_RQ("r4") TP_FC_SSAT TP_FC_ST
     TP_FC_RQ("r5") TP_FC_SSAT TP_FC_ST
     TP_FC_RQ("r6") TP_FC_SSAT TP_FC_ST
+    "    b 8f\n"
+    /* per channel: each row's three constants with one LDM (r2, the filter pointer, parked on the stack) */
+    "11:\n"
+    "    push {r2}\n"
+    "    mov r2, r0\n"
+#define TP_FC_ROW "    ldm r2!, {r7, r8, r9}\n"
+    TP_FC_ROW TP_FC_RQ("r3") TP_FC_LO TP_FC_HI TP_FC_ST
+    TP_FC_ROW TP_FC_RQ("r4") TP_FC_LO TP_FC_HI TP_FC_ST
+    TP_FC_ROW TP_FC_RQ("r5") TP_FC_LO TP_FC_HI TP_FC_ST
+    TP_FC_ROW TP_FC_RQ("r6") TP_FC_LO TP_FC_HI TP_FC_ST
+#undef TP_FC_ROW
+    "    str r2, [lr, #56]\n"
+    "    pop {r2}\n"
 #undef TP_FC_RQ
 #undef TP_FC_LO
 #undef TP_FC_HI
@@ -177,8 +195,9 @@ void tp_fc_cm4(tp_fc_ctx_t *c)
             if (c->part) {
                 *c->part++ = t;
             } else {
-                const tp_rq_t q = {c->m, c->qhi, c->rs1, 1};
+                const tp_rq_t q = {c->rq ? c->rq[0] : c->m, c->rq ? c->rq[1] : c->qhi, c->rq ? c->rq[2] : c->rs1, 1};
                 int32_t v = tp_rq(t, &q);
+                c->rq = c->rq ? c->rq + 3 : 0;
                 v = v < c->lo ? c->lo : v;
                 v = v > c->hi ? c->hi : v;
                 *c->out++ = (int8_t)v;
@@ -202,7 +221,7 @@ static void fc_packed(const tp_fc_params_t *p, const int8_t *input, const int8_t
     int32_t b, c0, k, j;
     int fast;
     tp_rq_init(&q, mult[0], shift[0], p->output_offset);
-    fast = q.fast && !p->per_channel;
+    fast = p->per_channel ? p->rq != 0 : q.fast;
     c.m = q.m;
     c.qhi = q.hi;
     c.rs1 = q.rs1;
@@ -232,6 +251,7 @@ static void fc_packed(const tp_fc_params_t *p, const int8_t *input, const int8_t
             }
             c.rc = c0 == 0 ? rowc : part;
             c.part = last && fast ? 0 : part;
+            c.rq = p->per_channel ? p->rq : 0;
             c.out = out;
             c.blocks = o / 4;
             c.w = (const uint32_t *)(const void *)filter + c0;

@@ -36,6 +36,9 @@ typedef struct {
     /* a target variant's codegen-time filter layout (0: the model's), its input chunk and arena scratch */
     int32_t packed, chunk;
     int16_t *scratch;
+    /* packed per-channel layers whose every channel takes the one-SMLAL requantization: its three constants
+     * (multiplier, high word with the zero point, right shift) per output, made at codegen time; else NULL */
+    const int32_t *rq;
 } tp_fc_params_t;
 
 void tp_fully_connected_s8(const tp_fc_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,

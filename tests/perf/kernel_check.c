@@ -226,12 +226,23 @@ static int conv_case(int32_t k, int depthwise)
  * interleaved four at a time per input word, odd bytes minus the sign of the even byte below, row constants
  * bias + input_offset*sum(w) + 127*sum(w_odd). Returns 0 where codegen keeps the model's layout. */
 static int8_t w_packed[MAX_W];
-static int32_t row_const[MAX_C];
+static int32_t row_const[MAX_C], rq_table[3 * MAX_C];
 static int fc_pack(tp_fc_params_t *p, int nb)
 {
     const int32_t n = p->in_features, o = p->out_features;
     int32_t r, i, c;
     int fast = !p->per_channel && mult[0] > (1 << 30) && shift[0] >= -24 && shift[0] <= -2;
+    if (p->per_channel) { /* codegen's per-channel constants, when every channel has the one-SMLAL form */
+        fast = 1;
+        for (r = 0; r < o; r++) {
+            fast &= mult[r] > (1 << 30) && shift[r] >= -24 && shift[r] <= -2;
+            if (!fast) break;
+            rq_table[3 * r] = mult[r];
+            rq_table[3 * r + 1] = (int32_t)((1u << (-shift[r] - 2)) + (uint32_t)p->output_offset * (1u << (-shift[r] - 1)));
+            rq_table[3 * r + 2] = -shift[r] - 1;
+        }
+        p->rq = fast ? rq_table : 0;
+    }
     for (r = 0; r < o; r++) {
         uint32_t sum = nb ? (uint32_t)bias[r] : 0u;
         for (i = 0; i < n; i++) {
@@ -265,8 +276,16 @@ static int fc_case(int32_t k)
     p.filter_offset = pack || rnd() % 5 ? 0 : range(-5, 5);
     p.packed = p.chunk = 0;
     p.scratch = 0;
+    p.rq = 0;
     nb = rnd() % 5 != 0;
     fill_common(p.out_features, nb, &p.act_min, &p.act_max, &p.output_offset, &p.input_offset);
+    if (pack && p.per_channel && rnd() % 2) {
+        /* a trained model's per-channel layer: every channel with the one-SMLAL form (the constants table path) */
+        for (i = 0; i < p.out_features; i++) {
+            mult[i] = (int32_t)((1u << 30) + 1 + (rnd() % ((1u << 30) - 1)));
+            shift[i] = range(-12, -2);
+        }
+    }
     if (pack && rnd() % 3 == 0) {
         p.act_max = 127; /* ReLU: the kernel's SSAT-and-bottom clamp */
         p.act_min = range(-127, 0);

@@ -52,6 +52,29 @@ def test_packed_layout_and_row_constants() -> None:
     assert big.params["chunk"] == 160 and big.params["packed"] == 2
 
 
+def test_per_channel_constants_table() -> None:
+    """Per-channel layers (the converter's default for Dense) get tp_rq_init's constants per output at codegen."""
+    rng = np.random.default_rng(6)
+    w = rng.integers(-127, 128, size=(8, 16))
+    low = _fc(w, None)
+    mults = rng.integers(2**30 + 1, 2**31 - 1, size=8)
+    shifts = rng.integers(-12, -1, size=8)
+    low.consts[-1] = Const("l007_requant", "int32_t", np.stack([mults, shifts]).astype(np.int32), "r", False)
+    low.params.update(per_channel=1, output_offset=-5)
+    packed = retarget(low, "cortex-m4")
+    assert packed.params["packed"] == 1 and str(packed.params["rq"]) == "l007_rq"
+    table = next(c for c in packed.consts if c.cname == "l007_rq").values.reshape(8, 3)
+    for k in range(8):  # tp_rq_init: m, 2^(rs1-1) + zp * 2^rs1 (int32), rs1 = -shift - 1
+        rs1 = -int(shifts[k]) - 1
+        assert list(table[k]) == [mults[k], np.int32((1 << (rs1 - 1)) - 5 * (1 << rs1)), rs1]
+    assert next(c for c in packed.consts if c.cname == "l007_requant").values.shape == (2, 1)
+    # one channel without the one-SMLAL form: no table, partial sums requantized in C
+    shifts[3] = 1
+    low.consts[-1] = Const("l007_requant", "int32_t", np.stack([mults, shifts]).astype(np.int32), "r", False)
+    slow = retarget(low, "cortex-m4")
+    assert "rq" not in slow.params and slow.params["packed"] == 2
+
+
 def test_packing_refusals() -> None:
     w = np.ones((4, 16), dtype=np.int64)
     assert "packed" not in retarget(_fc(w, None), "portable").params

@@ -22,6 +22,7 @@ from tinyperf.codegen.lower import (
     Const,
     Lowered,
     Lowering,
+    RawC,
     c_ident,
     in_place_ok,
     overlap_lead,
@@ -124,8 +125,7 @@ def _c_array(c: Const) -> str:
     return f"/* {_cc(c.comment)} */\nstatic const {c.ctype} {c.cname}[{len(flat)}] = {{\n    {body}\n}};\n"
 
 
-class _RawC(str):
-    """A C expression written into a params block as is (an arena address)."""
+_RawC = RawC
 
 
 def _params_block(var: str, ctype: str, params: dict[str, Any], static: bool = True) -> str:

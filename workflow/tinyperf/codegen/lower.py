@@ -147,12 +147,27 @@ def retarget(low: Lowered, target: str) -> Lowered:
     call = low.call if old_bias is not None else low.call.replace("_filter, 0, ", f"_filter, {prefix}_bias, ")
     chunk = _fc_chunk(n)
     req = next(c for c in low.consts if c.cname == prefix + "_requant").values
-    m, sh = int(req[0][0]), int(req[1][0])
-    fast = not p["per_channel"] and m > 2**30 and -24 <= sh <= -2  # tp_rq_init's one-SMLAL requantization
+    mults, shifts = req[0].astype(np.int64), req[1].astype(np.int64)
+    fast = bool(np.all((mults > 2**30) & (shifts >= -24) & (shifts <= -2)))  # tp_rq_init's one-SMLAL form
+    params = dict(p, chunk=chunk)
+    if fast and p["per_channel"]:
+        # tp_rq_init's constants per output feature, so the kernel's epilogue loads them with one LDM
+        hi = (1 << (-shifts - 2)) + p["output_offset"] * (1 << (-shifts - 1))
+        table = np.stack([mults, (hi + 2**31) % 2**32 - 2**31, -shifts - 1], axis=1).reshape(-1).astype(np.int32)
+        consts.append(Const(prefix + "_rq", "int32_t", table, "per-channel requantization constants (cortex-m4)",
+                            False))
+        params["rq"] = RawC(prefix + "_rq")
+        # the kernel then reads only the first multiplier and shift: the per-channel pairs would be dead flash
+        consts = [Const(c.cname, c.ctype, c.values[:, :1], c.comment + ", first channel's (cortex-m4 table above)",
+                        c.is_weight) if c.cname == prefix + "_requant" else c for c in consts]
     # packed 2: int32 partial sums in scratch (several chunks, or requantized in C afterwards)
-    params = dict(p, packed=1 if fast and chunk == n else 2, chunk=chunk)
+    params["packed"] = 1 if fast and chunk == n else 2
     info = dict(low.info, packed="cortex-m4 4-row")
     return Lowered(low.kernel, low.params_type, params, call, consts, low.macs, info, low.in_place)
+
+
+class RawC(str):
+    """A C expression written into a params block as is (an arena address, a constant table's name)."""
 
 
 PADDING = {0: "SAME", 1: "VALID"}
