@@ -125,12 +125,9 @@ def _c_array(c: Const) -> str:
     return f"/* {_cc(c.comment)} */\nstatic const {c.ctype} {c.cname}[{len(flat)}] = {{\n    {body}\n}};\n"
 
 
-_RawC = RawC
-
-
 def _params_block(var: str, ctype: str, params: dict[str, Any], static: bool = True) -> str:
     def fmt(v: Any) -> str:
-        if isinstance(v, _RawC):
+        if isinstance(v, RawC):
             return str(v)
         if isinstance(v, list):
             return "{" + ", ".join(fmt(x) for x in v) + "}"
@@ -316,7 +313,7 @@ def generate(
         params = dict(low.params)
         if op.index in scratch:
             ctype = "int32_t" if low.kernel == "add" else "int16_t"
-            params["scratch"] = _RawC(f"({ctype} *){tptr(scratch[op.index])}")
+            params["scratch"] = RawC(f"({ctype} *){tptr(scratch[op.index])}")
         # An external arena is a pointer, not an address constant: a scratch pointer into it cannot initialise a
         # static struct, so such a layer builds its parameters on the stack.
         static = not (arena_kind == "extern" and op.index in scratch)

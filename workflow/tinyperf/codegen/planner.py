@@ -1,5 +1,4 @@
-"""Static arena planning over tensor lifetimes: aliasing, in-place and overlapping reuse, then greedy-by-size
-offsets."""
+"""Static arena planning over tensor lifetimes: aliasing, in-place and overlapping reuse, then first-fit offsets."""
 
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ class Group:
     start: int
     end: int
     offset: int = -1
-    members: set[int] = field(default_factory=set)
     rel: dict[int, int] = field(default_factory=dict)  # tensor -> bytes from the group's start
 
 
@@ -58,7 +56,7 @@ def _group(
 ) -> tuple[list[Group], dict[int, Group]]:
     group_of: dict[int, Group] = {}
     for t, s in sizes.items():
-        group_of[t] = Group([t], s, first[t], last[t], members={t}, rel={t: 0})
+        group_of[t] = Group([t], s, first[t], last[t], rel={t: 0})
     for op_idx, src, dst, alias, lead in merges:
         gs, gd = group_of[src], group_of[dst]
         if gs is gd:
@@ -71,7 +69,6 @@ def _group(
         low = min(rel.values())
         gs.rel = {t: r - low for t, r in rel.items()}
         gs.tensors += gd.tensors
-        gs.members |= gd.members
         gs.size = max(r + sizes[t] for t, r in gs.rel.items())
         gs.start = min(gs.start, gd.start)
         gs.end = max(gs.end, gd.end)

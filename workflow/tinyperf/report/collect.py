@@ -161,11 +161,11 @@ def load_run(run_dir: str | Path) -> Run:
             run.files[name] = path
     if profiles.board(board)["arch"] == "cortex-m4":
         found = [run.model_dir / "bench" / f"{codegen_target(board)}.json", *sorted(run.model_dir.glob("bench/*.json"))]
-        path = next((f for f in found if f.exists()), None)
-        models = dig(read_json(path), "models") if path else None
-        if isinstance(models, list) and models:
+        bench_path = next((f for f in found if f.exists()), None)
+        models = dig(read_json(bench_path), "models") if bench_path else None
+        if bench_path and isinstance(models, list) and models:
             run.bench = models[0]
-            run.files["bench"] = path  # type: ignore[assignment]
+            run.files["bench"] = bench_path
     if run.performance is None and run.estimate is not None:
         # No board attached: the estimate run (same code and flags on qemu_m4) stands for the performance run.
         run.performance = run.estimate
