@@ -320,8 +320,18 @@ static void fill_pixel_staged(const tp_conv_params_t *p, const int8_t *in_b, int
     const int8_t zp = (int8_t)-p->input_offset;
     int16_t *d = (int16_t *)p->scratch + px * 2;
     int8_t *s = stage;
-    int32_t ky, i, j;
-    for (ky = 0; ky < p->k_h; ky++, s += run) {
+    int32_t ky = 0, i, j;
+    /* the last chunk's spare values first (one word: the rows below overwrite its head), not a memset call */
+    tp_st32(stage + 4 * (nch - 1), 0x01010101u * (uint8_t)zp);
+    if (x0 >= 0 && kx_hi == p->k_w && y0 >= 0 && y0 + p->k_h <= p->in_h) { /* interior: whole rows */
+        const int8_t *src = in_b + y0 * row + x0 * kc;
+        for (ky = 0; ky < p->k_h; ky++, s += run, src += row) {
+            for (j = 0; j + 4 <= run; j += 4) tp_st32(s + j, tp_ld32(src + j));
+            for (; j < run; j++) s[j] = src[j];
+        }
+        ky = p->k_h;
+    }
+    for (; ky < p->k_h; ky++, s += run) {
         const int32_t y = y0 + ky;
         if (y < 0 || y >= p->in_h || kx_hi <= kx_lo) {
             for (i = 0; i < run; i++) s[i] = zp;
@@ -337,7 +347,6 @@ static void fill_pixel_staged(const tp_conv_params_t *p, const int8_t *in_b, int
         }
         for (i = kx_hi * kc; i < run; i++) s[i] = zp;
     }
-    for (i = p->k_h * run; i < 4 * nch; i++) stage[i] = zp;
     for (j = 0; j < nch; j++, d += 16) {
         const uint32_t v = tp_ld32(stage + 4 * j);
         const uint32_t e = tp_sxtab16(off2, v), o = tp_sxtab16_ror8(off2, v);
