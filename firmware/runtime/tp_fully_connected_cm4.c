@@ -31,7 +31,7 @@ typedef struct {
     int32_t skip;      /* 36: filter bytes from the end of a block's chunk to the next block's */
     const uint32_t *ab, *ab_end; /* 40, 44: the chunk's a/b words */
     const uint32_t *w; /* 48 */
-    int32_t clamp;     /* 52: 2 range -128..127, 1 top 127, 0 other */
+    int32_t clamp;     /* 52: 2 range -128..127, 1 top 127, 0 other, 3 per-channel constants in rq */
     const int32_t *rq; /* 56: per-channel (m, qhi, rs1) triples, advanced 12 per block; NULL: m, qhi, rs1 above */
 } tp_fc_ctx_t;
 
@@ -104,18 +104,17 @@ __asm__(
     "    str r0, [lr, #4]\n"
     "    b 5f\n"
     "4:\n"
-    "    ldrd r11, r12, [lr, #24]\n"
-    "    ldr r10, [lr, #8]\n"
-    "    ldr r0, [lr, #56]\n"
-    "    cmp r0, #0\n"
-    "    bne 11f\n"
     "    ldrd r7, r8, [lr, #12]\n"
     "    ldr r9, [lr, #20]\n"
-    /* the clamp: mode 2 (range -128..127) one SSAT, mode 1 (top 127) SSAT and the bottom, mode 0 both ends */
+    "    ldrd r11, r12, [lr, #24]\n"
+    "    ldr r10, [lr, #8]\n"
+    /* the clamp: mode 2 (range -128..127) one SSAT, mode 1 (top 127) SSAT and the bottom, mode 0 both ends,
+     * mode 3 per-channel constants (both ends); one table branch */
     "    ldr r0, [lr, #52]\n"
-    "    cmp r0, #1\n"
-    "    beq 6f\n"
-    "    bhi 7f\n"
+    "    tbh [pc, r0, lsl #1]\n"
+    "12:\n"
+    "    .hword (13f - 12b) / 2, (6f - 12b) / 2, (7f - 12b) / 2, (11f - 12b) / 2\n"
+    "13:\n"
 #define TP_FC_RQ(X)                        \
     "    and r0, " X ", #0x80000000\n"     \
     "    orr r0, r0, #0x40000000\n"        \
@@ -152,7 +151,7 @@ __asm__(
     /* per channel: each row's three constants with one LDM (r2, the filter pointer, parked on the stack) */
     "11:\n"
     "    push {r2}\n"
-    "    mov r2, r0\n"
+    "    ldr r2, [lr, #56]\n"
 #define TP_FC_ROW "    ldm r2!, {r7, r8, r9}\n"
     TP_FC_ROW TP_FC_RQ("r3") TP_FC_LO TP_FC_HI TP_FC_ST
     TP_FC_ROW TP_FC_RQ("r4") TP_FC_LO TP_FC_HI TP_FC_ST
@@ -227,7 +226,7 @@ static void fc_packed(const tp_fc_params_t *p, const int8_t *input, const int8_t
     c.rs1 = q.rs1;
     c.lo = p->act_min;
     c.hi = p->act_max;
-    c.clamp = c.hi == 127 ? (c.lo == -128 ? 2 : 1) : 0;
+    c.clamp = p->per_channel ? 3 : c.hi == 127 ? (c.lo == -128 ? 2 : 1) : 0;
     c.skip = 4 * (n - ch);
     c.ab = ab;
     c.ab_end = ab + ch / 2;
