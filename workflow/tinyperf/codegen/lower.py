@@ -293,13 +293,18 @@ class Lowering:
             raise self.fail(op, f"operator {op.op} is not supported by the tinyperf compiler")
         return fn(op)
 
-    def _conv_common(self, op: Operator, depthwise: bool) -> Lowered:
+    def _weighted_operands(self, op: Operator) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
+        """(activation input, output, int8 filter, int32 bias or None) of a CONV_2D, DEPTHWISE or FC layer."""
         inp = self.act_input(op, 0)
         out = self.output(op)
         w = self.const_input(op, 1, "filter", ("int8",))
         if w is None:
             raise self.fail(op, "filter is missing")
         b = self.const_input(op, 2, "bias", ("int32",))
+        return inp, out, w, b
+
+    def _conv_common(self, op: Operator, depthwise: bool) -> Lowered:
+        inp, out, w, b = self._weighted_operands(op)
         if len(inp.shape) != 4 or len(w.shape) != 4 or len(out.shape) != 4:
             raise self.fail(op, f"expects 4-D input/filter/output, got {inp.shape} {w.shape} {out.shape}")
         n, ih, iw, ic = inp.shape
@@ -365,12 +370,7 @@ class Lowering:
         return self._conv_common(op, depthwise=True)
 
     def op_fully_connected(self, op: Operator) -> Lowered:
-        inp = self.act_input(op, 0)
-        out = self.output(op)
-        w = self.const_input(op, 1, "filter", ("int8",))
-        if w is None:
-            raise self.fail(op, "filter is missing")
-        b = self.const_input(op, 2, "bias", ("int32",))
+        inp, out, w, b = self._weighted_operands(op)
         act = int(op.opt(0, "b"))
         if int(op.opt(1, "b")) != 0:
             raise self.fail(op, "shuffled weights format is not supported")
