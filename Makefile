@@ -1,21 +1,25 @@
 # The two commands a newcomer needs: `make demo` (the offline end-to-end demo) and `make test`.
-# Both install what is missing first (Debian packages as root or via sudo, Python packages with pip).
+# Both first install what is missing: Debian packages (as root or via sudo), then a virtual environment of this
+# checkout's own in .venv/ with tinyperf (editable) and everything pyproject.toml declares. Nothing outside .venv/
+# is imported, so a module that pyproject.toml does not declare fails here as it fails in CI.
 PYTHON ?= python3
+VENV ?= .venv
 CORES ?= all
+PY := $(VENV)/bin/python
 
 .PHONY: install demo test lint
 
-install: .installed
-.installed: pyproject.toml tools/install.sh
-	PYTHON=$(PYTHON) tools/install.sh
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml tools/install.sh
+	PYTHON=$(PYTHON) VENV=$(VENV) tools/install.sh
 	touch $@
 
 demo: install
-	$(PYTHON) -m snakemake --cores $(CORES) --configfile config/demo.yaml
+	$(PY) -m snakemake --cores $(CORES) --configfile config/demo.yaml
 
 test: install
-	$(PYTHON) -m pytest
+	$(PY) -m pytest
 
 lint: install
-	ruff check workflow tests
-	$(PYTHON) -m snakemake --lint
+	$(VENV)/bin/ruff check workflow tests
+	$(PY) -m snakemake --lint

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,3 +33,24 @@ def reference_model(name: str) -> Path:
 @pytest.fixture
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+#: With TINYPERF_CI=1 (.ci/run) a test may be skipped only for what a clean CI machine cannot have: the reference
+#: models and the official evaluation set (never committed), an optional extra (pyocd), a package that is only a
+#: cross-check (librosa), or a test that needs a tool to be absent. A missing compiler, emulator, browser or declared
+#: Python module fails instead, so CI cannot pass by skipping what it was meant to run.
+CI_ALLOWED_SKIP = re.compile(
+    r"reference model .* absent|official .* absent|'pyocd'|'librosa'|is installed here|always quantizes"
+)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if not os.environ.get("TINYPERF_CI") or not report.skipped or hasattr(report, "wasxfail"):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if not CI_ALLOWED_SKIP.search(reason):
+        report.outcome = "failed"
+        report.longrepr = f"TINYPERF_CI=1: this test was skipped, but CI must run it ({reason})"

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Install what tinyperf needs on a fresh Debian 12 machine: the cross compilers and QEMU from Debian, the
-# Python packages from PyPI (tinyperf itself editable). Idempotent: what is present is not reinstalled.
+# Install what tinyperf needs on a fresh Debian 12 machine: the cross compilers and QEMU from Debian, then a
+# virtual environment ($VENV, default .venv/ in this checkout) holding tinyperf (editable) and the Python
+# packages pyproject.toml declares, from PyPI. Idempotent: what is present is not reinstalled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(gcc make gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-arc-linux-gnu qemu-system-arm chromium)
+# gcc-arc-linux-gnu and gcc-arm-none-eabi build freestanding firmware with -nostdinc: they need no libc headers.
+APT_PACKAGES=(gcc make python3-venv gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-arc-linux-gnu qemu-system-arm
+              chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -18,4 +21,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 PYTHON=${PYTHON:-python3}
-"$PYTHON" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+VENV=${VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "creating the virtual environment $VENV"
+    "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test]'

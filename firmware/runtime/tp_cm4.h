@@ -8,7 +8,8 @@
 #define TP_CM4_H
 
 #include <stdint.h>
-#include <string.h>
+
+#include "tp_mem.h"
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #define TP_CM4_DSP 1

@@ -1,6 +1,4 @@
 /* CONCATENATION of inputs that share the output's quantization (checked at codegen). */
-#include <string.h>
-
 #include "tp_runtime.h"
 
 void tp_concatenation_s8(const tp_concat_params_t *p, const int8_t *const *inputs, const int32_t *copy_sizes,

@@ -1,6 +1,4 @@
 /* PAD / PADV2 over a 4-D view: fill with the pad value, then copy the input rows into place. */
-#include <string.h>
-
 #include "tp_runtime.h"
 
 void tp_pad_s8(const tp_pad_params_t *p, const int8_t *input, int8_t *output)

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "tp_mem.h"
+
 /* CONV_2D and DEPTHWISE_CONV_2D (NHWC input, OHWI / 1HWO filter). */
 typedef struct {
     int32_t batches;

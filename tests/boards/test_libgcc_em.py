@@ -126,11 +126,13 @@ def test_source_builds_for_the_board_without_libgcc() -> None:
     if shutil.which("arc-linux-gnu-gcc") is None:
         pytest.skip("arc-linux-gnu-gcc not installed")
     from tinyperf import profiles
+    from tinyperf.firmware.toolchain import freestanding_cflags
 
     flags = profiles.board("himax")["toolchain"]["cflags"]
     obj = Path(subprocess.run(["mktemp", "--suffix=.o"], capture_output=True, text=True, check=True).stdout.strip())
     try:
-        subprocess.run(["arc-linux-gnu-gcc", *flags, "-std=c99", "-ffreestanding", "-Wall", "-Wextra", "-Werror",
+        subprocess.run(["arc-linux-gnu-gcc", *flags, "-std=c99", *freestanding_cflags("arc-linux-gnu-gcc"),
+                        "-Wall", "-Wextra", "-Werror",
                         "-c", str(SOURCE), "-o", str(obj)], check=True)
         undefined = subprocess.run(["arc-linux-gnu-nm", "-u", str(obj)], capture_output=True, text=True,
                                    check=True).stdout.split()

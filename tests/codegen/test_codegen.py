@@ -15,6 +15,7 @@ from tests.codegen import harness
 from tests.conftest import reference_model
 from tinyperf.codegen import compile_model
 from tinyperf.errors import ModelError
+from tinyperf.firmware.toolchain import freestanding_cflags
 
 #: TFLM arena_used_bytes on the reference kernels (shared/reference/tflm_baseline.md).
 TFLM_ARENA = {"kws": 22760, "vww": 100648, "ic": 54328, "ic2": 132088, "ad": 2256, "sww": 15252}
@@ -167,7 +168,10 @@ def _cross_compile(gen: Path, cc: list[str], tmp: Path) -> set[str]:
     nm = cc[0][: -len("gcc")] + "nm" if cc[0].endswith("-gcc") else "nm"
     for src in sorted(gen.glob("*.c")):
         obj = tmp / (src.stem + "." + cc[0] + ".o")
-        r = subprocess.run([*cc, *STRICT, "-I", str(gen), str(src), "-o", str(obj)], capture_output=True, text=True)
+        # cross compilers see no libc header at all, as in the firmware builds
+        isolate = freestanding_cflags(cc[0]) if cc[0].endswith("-gcc") else []
+        r = subprocess.run([*cc, *STRICT, *isolate, "-I", str(gen), str(src), "-o", str(obj)], capture_output=True,
+                           text=True)
         assert r.returncode == 0, r.stderr
         out = subprocess.run([nm, "-u", str(obj)], capture_output=True, text=True, check=True).stdout
         undefined |= {line.split()[-1] for line in out.splitlines() if line.strip()}

@@ -57,8 +57,9 @@ def test_variants_bit_exact_host(tmp_path: Path, seed: int) -> None:
                     reason="needs arm-none-eabi-gcc and qemu-system-arm")
 def test_variants_bit_exact_qemu_m4(tmp_path: Path) -> None:
     from tinyperf.bench.qemu import LDFLAGS, LINK_LD, QEMU
+    from tinyperf.firmware.toolchain import freestanding_cflags
 
-    extra = ["-ffunction-sections", "-fdata-sections"]
+    extra = ["-ffunction-sections", "-fdata-sections", *freestanding_cflags(ARM[0])]
     objs = _objects(ARM, tmp_path, extra)
     cases = CASES // 2
     for src, defs in (("kernel_check.c", []), ("check_qemu.c", ["-DCHECK_SEED=3u", f"-DCHECK_CASES={cases}"]),

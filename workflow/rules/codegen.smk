@@ -5,7 +5,7 @@ rule codegen:
     input:
         tflite="results/{data}/{task}/{model}/int8.tflite",
         runtime=glob.glob("firmware/runtime/*"),
-        code=lib("codegen"),
+        code=code("codegen.cli"),
     output:
         src=directory("results/{data}/{task}/{model}/codegen/{target}"),
     log:
@@ -13,4 +13,4 @@ rule codegen:
     conda:
         "../../envs/firmware.yaml"
     shell:
-        "tinyperf codegen {input.tflite} -o {output.src} --name model --target {wildcards.target} > {log} 2>&1"
+        "{TINYPERF} codegen {input.tflite} -o {output.src} --name model --target {wildcards.target} > {log} 2>&1"

@@ -1,9 +1,29 @@
 # Validation, derived values and input functions. No rules here.
 import glob
+import os
+import shlex
+import sys
 from pathlib import Path
 
+from snakemake.settings.types import DeploymentMethod
+
+# This checkout's own library, whatever else is installed: a workflow run never runs code, or reads config and
+# firmware, from another checkout. The jobs' commands get the same path (TINYPERF below).
+CHECKOUT = Path(workflow.basedir).resolve()
+sys.path.insert(0, str(CHECKOUT / "workflow"))
+
+import tinyperf
 from tinyperf import config as tpconfig
 from tinyperf import profiles
+from tinyperf import sources
+
+if Path(tinyperf.REPO_ROOT).resolve() != CHECKOUT:
+    # only when tinyperf was imported before this Snakefile ran (snakemake's API called from another checkout)
+    raise WorkflowError(
+        f"this workflow is the checkout {CHECKOUT}, but the tinyperf library already loaded is the one of "
+        f"{tinyperf.REPO_ROOT}: run snakemake from an environment made for this checkout (make install here "
+        f"creates {CHECKOUT / '.venv'})"
+    )
 
 # Reject a bad configuration before any job runs, with a message naming the key and the allowed values.
 try:
@@ -23,21 +43,23 @@ ESTIMATES = list(dict.fromkeys(
 SCENARIOS = tpconfig.scenarios(CFG)
 DATA = CFG["data"]
 MODEL = tpconfig.model_key(CFG)
-LIB = "workflow/tinyperf"
 
 
-def lib(*packages):
-    """The library sources a job runs, as inputs; editing them reruns the job and what follows it.
+def _tinyperf_command():
+    """What the jobs' shell commands run: this checkout's library with the interpreter running Snakemake (so the
+    same virtual environment), or the conda environment's own `tinyperf` under --sdm conda."""
+    if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+        return "tinyperf"
+    return f"PYTHONPATH={shlex.quote(str(CHECKOUT / 'workflow'))} {shlex.quote(sys.executable)} -m tinyperf"
 
-    Snakemake does not track modules that scripts import, so each stage declares its own stage's package
-    plus the shared modules every stage uses.
-    """
-    shared = [f"{LIB}/{m}.py" for m in ("__init__", "cli", "errors", "fsutil", "profiles")]
-    files = []
-    for pkg in packages:
-        path = Path(LIB) / pkg
-        files += sorted(glob.glob(f"{path}/**/*.py", recursive=True)) if path.is_dir() else [f"{path}.py"]
-    return sorted(set(shared + files))
+
+TINYPERF = _tinyperf_command()
+
+
+def code(*modules):
+    """The library files a job runs, as inputs: each named module (relative to tinyperf, e.g. "training.cli")
+    and every tinyperf module it imports. Editing one reruns the jobs whose stage imports it, and only those."""
+    return sources.stage_files(*(f"tinyperf.{m}" for m in modules), relative_to=CHECKOUT)
 
 
 def task_profile(wildcards):

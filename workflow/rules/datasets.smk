@@ -4,7 +4,7 @@
 
 rule synth_dataset:
     input:
-        code=lib("datasets/synth", "datasets/wavio", "datasets/manifest"),
+        code=code("datasets.synth"),
     output:
         manifest="resources/synth/{task}/manifest.yaml",
     log:
@@ -15,13 +15,13 @@ rule synth_dataset:
     conda:
         "../../envs/datasets.yaml"
     shell:
-        "tinyperf dataset synth {wildcards.task} -o {params.out} --seed {params.seed} > {log} 2>&1"
+        "{TINYPERF} dataset synth {wildcards.task} -o {params.out} --seed {params.seed} > {log} 2>&1"
 
 
 rule download:
     input:
         manifest=manifest,
-        code=lib("datasets/download", "datasets/manifest"),
+        code=code("datasets.download"),
     output:
         # The archives sit beside this record, undeclared, so that Snakemake never deletes a partial
         # download before a retry: the downloader resumes it.
@@ -34,7 +34,7 @@ rule download:
     conda:
         "../../envs/datasets.yaml"
     shell:
-        "tinyperf dataset download --manifest {input.manifest} -o {params.out} --record {output.record} "
+        "{TINYPERF} dataset download --manifest {input.manifest} -o {params.out} --record {output.record} "
         "> {log} 2>&1"
 
 
@@ -42,7 +42,7 @@ rule extract:
     input:
         manifest=manifest,
         record="resources/downloads/{data}/{task}/verified.json",
-        code=lib("datasets/extract", "datasets/manifest"),
+        code=code("datasets.extract"),
     output:
         raw=directory("resources/raw/{data}/{task}"),
     log:
@@ -52,7 +52,7 @@ rule extract:
     conda:
         "../../envs/datasets.yaml"
     shell:
-        "tinyperf dataset extract --manifest {input.manifest} --downloads {params.downloads} -o {output.raw} "
+        "{TINYPERF} dataset extract --manifest {input.manifest} --downloads {params.downloads} -o {output.raw} "
         "> {log} 2>&1"
 
 
@@ -60,7 +60,7 @@ rule prepare:
     input:
         raw="resources/raw/{data}/{task}",
         profile=task_profile,
-        code=lib("datasets", "codec"),
+        code=code("datasets.prepare"),
     output:
         data=directory("results/{data}/{task}/data"),
     log:
@@ -72,5 +72,5 @@ rule prepare:
     conda:
         "../../envs/tensorflow.yaml"
     shell:
-        "tinyperf dataset prepare {wildcards.task} --raw {input.raw} -o {output.data} {params.eval_limit} "
+        "{TINYPERF} dataset prepare {wildcards.task} --raw {input.raw} -o {output.data} {params.eval_limit} "
         "--seed {params.seed} > {log} 2>&1"

@@ -11,7 +11,7 @@ rule firmware:
         board_src=lambda wc: fwbuild.board_layer_files(wc.board),
         profile=board_profile,
         task_profile=task_profile,
-        code=lib("firmware"),
+        code=code("firmware.cli"),
     output:
         fw=directory("results/{data}/{task}/{model}/{board}/firmware"),
     log:
@@ -19,7 +19,7 @@ rule firmware:
     conda:
         "../../envs/firmware.yaml"
     shell:
-        "tinyperf build --board {wildcards.board} --model {input.src} --task {wildcards.task} -o {output.fw} "
+        "{TINYPERF} build --board {wildcards.board} --model {input.src} --task {wildcards.task} -o {output.fw} "
         "> {log} 2>&1"
 
 
@@ -28,7 +28,7 @@ rule flash:
         fw="results/{data}/{task}/{model}/{board}/firmware",
         estimate=estimate_before_flash,
         profile=board_profile,
-        code=lib("flash"),
+        code=code("flash.cli"),
     output:
         record="results/{data}/{task}/{model}/{board}/flash.json",
     log:
@@ -47,6 +47,6 @@ rule flash:
     conda:
         "../../envs/runner.yaml"
     shell:
-        "tinyperf flash --board {wildcards.board} --task {wildcards.task} --firmware {input.fw} {params.port} "
+        "{TINYPERF} flash --board {wildcards.board} --task {wildcards.task} --firmware {input.fw} {params.port} "
         "-o {output.record} "
         "> {log} 2>&1"

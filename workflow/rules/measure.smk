@@ -6,7 +6,7 @@ rule measure:
         fw="results/{data}/{task}/{model}/{board}/firmware",
         record="results/{data}/{task}/{model}/{board}/flash.json",
         data="results/{data}/{task}/data",
-        code=lib("runner", "codec", "datasets"),
+        code=code("runner.cli"),
     output:
         out=directory("results/{data}/{task}/{model}/{board}/{mode}"),
     log:
@@ -26,7 +26,7 @@ rule measure:
     conda:
         "../../envs/runner.yaml"
     shell:
-        "tinyperf run --board {wildcards.board} --firmware {input.fw}/firmware.elf "
+        "{TINYPERF} run --board {wildcards.board} --firmware {input.fw}/firmware.elf "
         "--mode {wildcards.mode} --data {params.eval_dir} -o {output.out} --windows {params.windows} "
         "--min-window-s {params.min_window_s} {params.serial} > {log} 2>&1"
 
@@ -39,7 +39,7 @@ rule estimate_firmware:
         board_src=glob.glob("firmware/boards/qemu_m4/*"),
         profile=board_profile,
         task_profile=task_profile,
-        code=lib("firmware"),
+        code=code("firmware.cli"),
     output:
         fw=directory("results/{data}/{task}/{model}/{board}/estimate_firmware"),
     log:
@@ -49,7 +49,7 @@ rule estimate_firmware:
     conda:
         "../../envs/firmware.yaml"
     shell:
-        "tinyperf build --board qemu_m4 --cflags-of {wildcards.board} --model {input.src} --task {wildcards.task} "
+        "{TINYPERF} build --board qemu_m4 --cflags-of {wildcards.board} --model {input.src} --task {wildcards.task} "
         "-o {output.fw} > {log} 2>&1"
 
 
@@ -57,7 +57,7 @@ rule estimate:
     input:
         fw="results/{data}/{task}/{model}/{board}/estimate_firmware",
         data="results/{data}/{task}/data",
-        code=lib("runner", "codec", "datasets"),
+        code=code("runner.cli"),
     output:
         out=directory("results/{data}/{task}/{model}/{board}/estimate"),
     log:
@@ -74,7 +74,7 @@ rule estimate:
     conda:
         "../../envs/runner.yaml"
     shell:
-        "tinyperf run --board qemu_m4 --estimate-for {wildcards.board} --firmware {input.fw}/firmware.elf "
+        "{TINYPERF} run --board qemu_m4 --estimate-for {wildcards.board} --firmware {input.fw}/firmware.elf "
         "--mode performance --data {params.eval_dir} -o {output.out} --windows {params.windows} "
         "--min-window-s {params.min_window_s} > {log} 2>&1"
 
@@ -86,7 +86,7 @@ rule bench:
         tflite="results/{data}/{task}/{model}/int8.tflite",
         runtime=glob.glob("firmware/runtime/*"),
         app=glob.glob("workflow/tinyperf/bench/c/*"),
-        code=lib("bench", "codegen"),
+        code=code("bench.cli"),
     output:
         json="results/{data}/{task}/{model}/bench/{target}.json",
     log:
@@ -96,5 +96,5 @@ rule bench:
     conda:
         "../../envs/firmware.yaml"
     shell:
-        "tinyperf bench --board qemu_m4 --target {wildcards.target} --task {wildcards.task} --check --layers "
+        "{TINYPERF} bench --board qemu_m4 --target {wildcards.target} --task {wildcards.task} --check --layers "
         "--json {output.json} {input.tflite} > {log} 2>&1"

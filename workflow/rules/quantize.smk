@@ -6,7 +6,7 @@ rule quantize:
         model=float_model,
         data="results/{data}/{task}/data",
         profile=task_profile,
-        code=lib("quantize", "datasets", "tfenv", "evaluate"),
+        code=code("quantize.cli"),
     output:
         tflite="results/{data}/{task}/{model}/int8.tflite",
         summary="results/{data}/{task}/{model}/quantize.json",
@@ -28,7 +28,7 @@ rule quantize:
     conda:
         "../../envs/tensorflow.yaml"
     shell:
-        "tinyperf quantize {wildcards.task} --model {input.model} --data {input.data} -o {params.out} "
+        "{TINYPERF} quantize {wildcards.task} --model {input.model} --data {input.data} -o {params.out} "
         "--method {params.method} {params.calibration} --qat-epochs {params.qat_epochs} "
         "--seed {params.seed} --threads {threads} > {log} 2>&1"
 
@@ -36,7 +36,7 @@ rule quantize:
 rule import_model:
     input:
         tflite=CFG["model"] if MODEL.startswith("byom-") else [],
-        code=lib("evaluate"),
+        code=code("quantize.cli"),
     output:
         tflite="results/{data}/{task}/{model}/int8.tflite",
         summary="results/{data}/{task}/{model}/quantize.json",
@@ -50,7 +50,7 @@ rule import_model:
         "../../envs/tensorflow.yaml"
     shell:
         # A user's own model: refused unless it is full-int8 with the task's input size, then copied in.
-        "tinyperf quantize {wildcards.task} --import {input.tflite} -o {params.out} > {log} 2>&1"
+        "{TINYPERF} quantize {wildcards.task} --import {input.tflite} -o {params.out} > {log} 2>&1"
 
 
 rule evaluate_host:
@@ -58,7 +58,7 @@ rule evaluate_host:
         tflite="results/{data}/{task}/{model}/int8.tflite",
         float_model=float_model_if_any,
         data="results/{data}/{task}/data",
-        code=lib("evaluate", "codec", "datasets"),
+        code=code("evaluate.cli"),
     output:
         report="results/{data}/{task}/{model}/accuracy_host.json",
     log:
@@ -70,5 +70,5 @@ rule evaluate_host:
     conda:
         "../../envs/tensorflow.yaml"
     shell:
-        "tinyperf evaluate {wildcards.task} --int8 {input.tflite} {params.float_arg} --data {params.eval_dir} "
+        "{TINYPERF} evaluate {wildcards.task} --int8 {input.tflite} {params.float_arg} --data {params.eval_dir} "
         "-o {output.report} --threads {threads} > {log} 2>&1"

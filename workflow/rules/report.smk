@@ -22,7 +22,7 @@ rule summary:
         # multi-DNN scenario runs (scenario.smk, included after this file: SCENARIOS is read when jobs are made)
         scenarios=lambda wc: [f"{d}/run" for d in scenario_report.run_dirs(wc.data, wc.model, SCENARIOS, BOARDS)],
         bench=bench_files,
-        code=lib("report", "scenario"),
+        code=code("report.cli"),
     output:
         csv=f"{REPORT}/summary.csv",
         html=report(
@@ -44,7 +44,7 @@ rule summary:
     conda:
         "../../envs/report.yaml"
     shell:
-        "tinyperf report summary {params.runs} {params.scenarios} -o {output.csv} --html {output.html} "
+        "{TINYPERF} report summary {params.runs} {params.scenarios} -o {output.csv} --html {output.html} "
         "--config-hash {params.config_hash} > {log} 2>&1"
 
 
@@ -53,7 +53,7 @@ rule plots:
         measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS, ESTIMATES),
         host=lambda wc: report_layout.host_accuracy(wc.data, wc.model, TASKS),
         bench=bench_files,
-        code=lib("report"),
+        code=code("report.cli"),
     output:
         latency=report(
             f"{REPORT}/plots/latency.png",
@@ -125,7 +125,7 @@ rule plots:
     conda:
         "../../envs/report.yaml"
     shell:
-        "MPLBACKEND=Agg tinyperf report plots {params.runs} -o {params.out} "
+        "MPLBACKEND=Agg {TINYPERF} report plots {params.runs} -o {params.out} "
         "--config-hash {params.config_hash} > {log} 2>&1"
 
 
@@ -133,7 +133,7 @@ rule submission:
     input:
         measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS, ESTIMATES),
         host=lambda wc: report_layout.host_accuracy(wc.data, wc.model, TASKS),
-        code=lib("report", "submission"),
+        code=code("submission.cli"),
     output:
         tree=directory(f"{REPORT}/submission"),
     log:
@@ -145,5 +145,5 @@ rule submission:
         "../../envs/report.yaml"
     shell:
         # The checker's verdict goes to the log; `tinyperf submission check DIR` is the gate before submitting.
-        "tinyperf submission build {params.runs} -o {output.tree} --config-hash {params.config_hash} "
+        "{TINYPERF} submission build {params.runs} -o {output.tree} --config-hash {params.config_hash} "
         "> {log} 2>&1"

@@ -18,7 +18,7 @@ rule scenario_firmware:
         scenario_src=glob.glob("firmware/scenario/*"),
         board_src=lambda wc: fwbuild.board_layer_files(wc.board),
         profile=board_profile,
-        code=lib("scenario", "codegen", "firmware", "config"),
+        code=code("scenario.cli"),
     output:
         fw=directory(f"{SCENARIO}/firmware"),
     log:
@@ -33,7 +33,7 @@ rule scenario_firmware:
     conda:
         "../../envs/firmware.yaml"
     shell:
-        "python -m tinyperf.scenario build {input.scenario} --board {wildcards.board} {params.tflite} "
+        "{TINYPERF} scenario build {input.scenario} --board {wildcards.board} {params.tflite} "
         "--target {params.target} -o {output.fw} > {log} 2>&1"
 
 
@@ -42,7 +42,7 @@ rule scenario_run:
         fw=f"{SCENARIO}/firmware",
         scenario="config/scenarios/{scenario}.yaml",
         data=lambda wc: list(scenario_wf.eval_dirs(wc.scenario, wc.data).values()),
-        code=lib("scenario", "runner", "codec", "datasets"),
+        code=code("scenario.cli"),
     output:
         out=directory(f"{SCENARIO}/run"),
     log:
@@ -60,5 +60,5 @@ rule scenario_run:
     conda:
         "../../envs/runner.yaml"
     shell:
-        "python -m tinyperf.scenario run {input.scenario} --board {wildcards.board} --firmware {input.fw} "
+        "{TINYPERF} scenario run {input.scenario} --board {wildcards.board} --firmware {input.fw} "
         "{params.data} {params.serial} -o {output.out} > {log} 2>&1"

@@ -5,7 +5,7 @@ rule train:
     input:
         data="results/{data}/{task}/data",
         profile=task_profile,
-        code=lib("training", "datasets", "tfenv"),
+        code=code("training.cli"),
     output:
         model="results/{data}/{task}/train/float.keras",
         history="results/{data}/{task}/train/history.json",
@@ -20,14 +20,14 @@ rule train:
     conda:
         "../../envs/tensorflow.yaml"
     shell:
-        "tinyperf train {wildcards.task} --data {input.data} -o {params.out} --epochs {params.epochs} "
+        "{TINYPERF} train {wildcards.task} --data {input.data} -o {params.out} --epochs {params.epochs} "
         "--seed {params.seed} --threads {threads} > {log} 2>&1"
 
 
 rule reference_model:
     input:
         manifest="datasets/reference/{task}.yaml",
-        code=lib("training", "datasets", "tfenv"),
+        code=code("training.cli"),
     output:
         model="results/{data}/{task}/reference/float.keras",
         summary="results/{data}/{task}/reference/reference.json",
@@ -40,4 +40,4 @@ rule reference_model:
         "../../envs/tensorflow.yaml"
     shell:
         # Downloads are kept in resources/reference/<task>/ (resumable, shared by every data source).
-        "tinyperf train {wildcards.task} --reference --downloads resources/reference -o {params.out} > {log} 2>&1"
+        "{TINYPERF} train {wildcards.task} --reference --downloads resources/reference -o {params.out} > {log} 2>&1"

@@ -19,10 +19,12 @@ from typing import Any
 from tinyperf import REPO_ROOT
 from tinyperf.codegen import compile_model
 from tinyperf.errors import BuildError, HardwareMissing
+from tinyperf.firmware.toolchain import freestanding_cflags
 
 C_DIR = Path(__file__).resolve().parent / "c"
 LINK_LD = REPO_ROOT / "firmware" / "boards" / "qemu_m4" / "link.ld"
 ARCH = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
+CC = "arm-none-eabi-gcc"
 CFLAGS = [*ARCH, "-std=c99", "-O2", "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror"]
 LDFLAGS = [*ARCH, "-Wl,--gc-sections", "--specs=nano.specs", "--specs=nosys.specs", "-nostartfiles"]
 QEMU = ["qemu-system-arm", "-M", "mps2-an386", "-display", "none", "-monitor", "none", "-serial", "stdio",
@@ -62,6 +64,15 @@ def _run(cmd: list[str], what: str, timeout: float | None = None) -> str:
     return proc.stdout
 
 
+def _freestanding() -> list[str]:
+    try:
+        return freestanding_cflags(CC)
+    except BuildError as exc:
+        if shutil.which(CC) is None:
+            raise HardwareMissing(f"{CC} not found: apt-get install gcc-arm-none-eabi qemu-system-arm") from exc
+        raise
+
+
 def instrument(c_text: str) -> str:
     """Add tp_bench_mark(i + 1) after each layer call of NAME_invoke."""
     text = _CALL.sub(lambda m: f"{m.group(0)} tp_bench_mark({int(m.group(2)) + 1});", c_text)
@@ -92,19 +103,20 @@ def bench_model(model: str | Path, name: str, target: str = "cortex-m4", work: P
             f'#include "{name}.h"\n#define BENCH_INPUT_SIZE {name.upper()}_INPUT_SIZE\n'
             f"#define BENCH_OUTPUT_SIZE {name.upper()}_OUTPUT_SIZE\n#define BENCH_INVOKE {name}_invoke\n"
         )
+        cflags = [*CFLAGS, *_freestanding()]
         model_objs = []
         for c in sorted(gen.glob("*.c")):
             obj = build / (c.stem + ".o")
-            _run(["arm-none-eabi-gcc", *CFLAGS, "-I", str(gen), "-c", str(c), "-o", str(obj)], f"compiling {c.name}")
+            _run([CC, *cflags, "-I", str(gen), "-c", str(c), "-o", str(obj)], f"compiling {c.name}")
             model_objs.append(obj)
         app_objs = []
         for c in ("bench_main.c", "bench_startup.c"):
             obj = build / (Path(c).stem + ".o")
-            _run(["arm-none-eabi-gcc", *CFLAGS, "-I", str(gen), "-I", str(build), '-DBENCH_MODEL_H="bench_config.h"',
+            _run([CC, *cflags, "-I", str(gen), "-I", str(build), '-DBENCH_MODEL_H="bench_config.h"',
                   "-c", str(C_DIR / c), "-o", str(obj)], f"compiling {c}")
             app_objs.append(obj)
         elf = build / "bench.elf"
-        _run(["arm-none-eabi-gcc", *LDFLAGS, "-T", str(LINK_LD), *map(str, model_objs + app_objs), "-lgcc",
+        _run([CC, *LDFLAGS, "-T", str(LINK_LD), *map(str, model_objs + app_objs), "-lgcc",
               "-o", str(elf)], "linking bench.elf")
         text, data, bss = size_objects(model_objs)
         arena_sym = _arena_bytes(elf)

@@ -31,7 +31,7 @@ KERNEL_FILES: dict[str, dict[str, str]] = {
     "quantize": {"portable": "tp_quantize.c"},
     "dequantize": {"portable": "tp_dequantize.c"},
 }
-HEADERS = ("tp_fixedpoint.h", "tp_runtime.h", "tp_conv_ref.h")
+HEADERS = ("tp_fixedpoint.h", "tp_runtime.h", "tp_mem.h", "tp_conv_ref.h")
 #: Extra headers the variant files of a target include.
 TARGET_HEADERS: dict[str, tuple[str, ...]] = {"cortex-m4": ("tp_cm4.h",)}
 TARGETS = ("portable", "cortex-m4", "arc-em")

@@ -26,6 +26,7 @@ from typing import Any
 from tinyperf import REPO_ROOT, profiles
 from tinyperf.errors import BuildError, HardwareMissing
 from tinyperf.firmware.elfsize import memory_use
+from tinyperf.firmware.toolchain import freestanding_cflags
 from tinyperf.fsutil import atomic_dir, sha256_file, write_json
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,6 @@ OWN_WARNINGS = ["-Wall", "-Wextra", "-Werror"]
 MODEL_WARNINGS = ["-Wall"]
 #: ISO C with no FMA contraction: the per-task float arithmetic must round exactly like codec.py's numpy
 COMMON_CFLAGS = ["-std=c99", "-g", "-ffp-contract=off", "-ffunction-sections", "-fdata-sections"]
-FREESTANDING_CFLAGS = ["-ffreestanding"]
 
 
 @dataclass(frozen=True)
@@ -237,7 +237,7 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
     cc = find_compiler(board, prof, task)
     prefix = cc[: -len("gcc")]  # objcopy & co. from the same place as the compiler
     arch_flags = list(profiles.board(cflags_of)["toolchain"]["cflags"] if cflags_of else tc["cflags"])
-    cflags = (arch_flags + COMMON_CFLAGS + (FREESTANDING_CFLAGS if freestanding else []) + task_defines(task)
+    cflags = (arch_flags + COMMON_CFLAGS + (freestanding_cflags(cc) if freestanding else []) + task_defines(task)
               + board_defines(prof))
     layer = board_layer(board, prof)
     includes = [f"-I{DUT_DIR}", *(f"-I{d}" for d in layer), f"-I{model_dir}"]

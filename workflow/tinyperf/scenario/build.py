@@ -24,7 +24,6 @@ from tinyperf.firmware.build import (
     DEFAULT_IMAGES,
     DUT_DIR,
     FIRMWARE_DIR,
-    FREESTANDING_CFLAGS,
     MODEL_WARNINGS,
     OWN_WARNINGS,
     BuildLog,
@@ -36,6 +35,7 @@ from tinyperf.firmware.build import (
     task_defines,
 )
 from tinyperf.firmware.elfsize import memory_use
+from tinyperf.firmware.toolchain import freestanding_cflags
 from tinyperf.fsutil import atomic_dir, sha256_file, write_json
 from tinyperf.scenario import arena as arena_mod
 from tinyperf.scenario import glue
@@ -138,7 +138,7 @@ def build_scenario(sc: Scenario, tflites: dict[str, Path], board: str, out_dir: 
     tc = prof["toolchain"]
     cc = find_compiler(board, prof)
     arch = list(tc["cflags"])
-    cflags = arch + COMMON_CFLAGS + (FREESTANDING_CFLAGS if freestanding else []) + board_defines(prof)
+    cflags = arch + COMMON_CFLAGS + (freestanding_cflags(cc) if freestanding else []) + board_defines(prof)
     blog = BuildLog()
     out = Path(out_dir)
     with atomic_dir(out) as tmp:
