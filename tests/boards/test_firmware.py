@@ -216,3 +216,19 @@ def test_missing_shared_folder_fails_with_the_key(builds: Builds, patched_profil
     patched_profile("board", "nano33ble", {"firmware": {"shared": ["cortex_m", "no_such_layer"]}})
     with pytest.raises(BuildError, match=r"firmware\.shared names 'no_such_layer'"):
         build_firmware("nano33ble", model_dir, "kws", tmp_path / "fw")
+
+
+@pytest.mark.parametrize(("board", "task"), PAIRS)
+def test_cross_builds_see_only_the_compilers_own_headers(builds: Builds, board: str, task: str) -> None:
+    """Every compile of a board build runs with -nostdinc plus the compiler's own include folder, so no libc
+    header a machine happens to have (the host's /usr/include, newlib's) can take part."""
+    from tinyperf.firmware.toolchain import compiler_include_dir
+
+    result = builds.get(board, task)
+    cc = profiles.board(board)["toolchain"]["prefix"] + "gcc"
+    compiles = [line for line in (result.out_dir / "build.log").read_text().splitlines()
+                if line.startswith("$ ") and " -c " in line]
+    assert compiles
+    for line in compiles:
+        assert " -nostdinc " in line and f" -isystem {compiler_include_dir(cc)} " in line, line
+        assert "/usr/include" not in line and "newlib" not in line, line

@@ -145,3 +145,14 @@ def test_training_code_change_retrains(demo: Path) -> None:
         code.write_text(original)
     # the same content again: Snakemake's checksums see no change
     assert planned_jobs(demo, "--configfile", "config/demo.yaml") == {}
+
+
+def test_dispatcher_change_reruns_nothing(demo: Path) -> None:
+    # tinyperf/cli.py only dispatches to the stages: no job's result depends on it, so no training either
+    code = demo / "workflow" / "tinyperf" / "cli.py"
+    original = code.read_text()
+    try:
+        code.write_text(original + "\n# a change to the dispatcher\n")
+        assert planned_jobs(demo, "--configfile", "config/demo.yaml") == {}
+    finally:
+        code.write_text(original)
