@@ -18,8 +18,8 @@ include: "workflow/rules/common.smk"
 wildcard_constraints:
     task="|".join(profiles.TASKS),
     board="|".join(profiles.BOARDS),
-    data="real|synth",
-    model=r"train|reference|byom-[0-9a-f]{12}",
+    data="real|synth|official",
+    model=r"train|reference|reference-ptq|byom-[0-9a-f]{12}",
     target="portable|cortex-m4|arc-em",
 
 

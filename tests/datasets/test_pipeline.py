@@ -21,7 +21,7 @@ EVAL_LIMIT = 40
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("pipeline")
     out = {}
-    for task in mf.TASKS:
+    for task in mf.DATA_TASKS:
         manifest = synth.write(task, root / task / "synth", seed=7)
         download.fetch_all(manifest, root / task / "dl", record=root / task / "dl" / "verified.json")
         extract.extract_all(manifest, root / task / "dl", root / task / "raw")
@@ -64,7 +64,7 @@ SHAPES = {"kws": ((49, 10, 1), np.float32), "vww": ((96, 96, 3), np.uint8), "ic"
 BIN_BYTES = {"kws": 490, "vww": 27_648, "ic": 3072, "ad": 102_400}
 
 
-@pytest.mark.parametrize("task", mf.TASKS)
+@pytest.mark.parametrize("task", mf.DATA_TASKS)
 def test_prepared_outputs(prepared: dict[str, Path], task: str) -> None:
     data = prepared[task] / "data"
     meta = json.loads((data / "meta.json").read_text())

@@ -46,7 +46,9 @@ def write_task(root: Path, data: str, task: str, model: str, seed: int = 0, skil
     task_dir = root / data / task
     prof = profiles.task(task)
     metric = prof["evaluation"]["metric"]
-    fsutil.write_json(task_dir / "data" / "meta.json", {"task": task, "source": data, "eval_files": N_FILES})
+    # real sources are prepared with the official selection lists
+    fsutil.write_json(task_dir / "data" / "meta.json", {"task": task, "source": data, "eval_files": N_FILES,
+                                                        "official_eval_set": data in ("real", "official")})
     if model == "train":
         epochs = 6
         hist: dict[str, list[float]] = {"loss": [], "val_loss": []}

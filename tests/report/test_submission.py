@@ -71,7 +71,7 @@ def test_rejects_a_missing_throughput_line(tree: Path) -> None:
 
 def test_rejects_a_failed_quality_target_in_the_closed_division(tmp_path: Path) -> None:
     root = tmp_path / "results"
-    runs = write_tree(root, model="reference", tasks=("kws",), boards=("host",), skill=0.5)
+    runs = write_tree(root, data="official", model="reference", tasks=("kws",), boards=("host",), skill=0.5)
     out = tmp_path / "submission"
     issues = build.build(runs, out, config_hash="cafe")
     assert (out / "closed" / "tinyperf" / "systems" / "host_tinyperf.json").is_file()

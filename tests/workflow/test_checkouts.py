@@ -47,13 +47,6 @@ def test_a_job_runs_the_library_of_its_own_checkout(second: Path) -> None:
     assert MARKER in log
 
 
-def test_its_code_inputs_are_its_own_files(second: Path) -> None:
-    proc = snakemake(second, "resources/synth/ad/manifest.yaml", "-n", "-p", "--configfile", "config/demo.yaml")
-    out = proc.stdout + proc.stderr
-    assert f"PYTHONPATH={second / 'workflow'} " in out
-    assert str(REPO_ROOT / "workflow") not in out
-
-
 def test_a_library_already_loaded_from_another_checkout_stops_the_run(second: Path) -> None:
     # snakemake's API called from a process that imported the first checkout's tinyperf
     script = ("import sys, tinyperf; from snakemake.cli import main; "

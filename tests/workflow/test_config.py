@@ -35,7 +35,7 @@ def test_every_profile_validates() -> None:
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ({"task": "asr"}, r"key 'task': 'asr' is not allowed; allowed values: ad, kws, vww, ic, all"),
+        ({"task": "asr"}, r"key 'task': 'asr' is not allowed; allowed values: ad, kws, vww, ic, ic2, all"),
         ({"board": "stm32"}, r"key 'board': 'stm32' is not allowed; allowed values: host, qemu_m4, nano33ble"),
         ({"board": ["host", "esp32"]}, r"'esp32' is not allowed"),
         ({"bord": "host"}, r"unknown key\(s\) 'bord'; allowed keys: baud, board, codegen"),
@@ -43,7 +43,7 @@ def test_every_profile_validates() -> None:
         ({"seed": "abc"}, r"key 'seed': 'abc' is not of type 'integer'"),
         ({"runner": {"min_window_s": 0}}, r"key 'runner.min_window_s'"),
         ({"model": "nothere.tflite"}, r"key 'model': no such file 'nothere.tflite'"),
-        ({"model": "weights.h5"}, r"neither 'train', 'reference' nor the path of a .tflite"),
+        ({"model": "weights.h5"}, r"neither one of train, reference, reference-ptq nor the path of a .tflite"),
     ],
 )
 def test_bad_values_name_the_key(override: dict, expected: str) -> None:
@@ -102,12 +102,21 @@ def test_real_sources_plan_the_real_download(tmp_path: Path, task: str) -> None:
     assert f"--manifest datasets/{task}.yaml" in proc.stdout + proc.stderr
 
 
-def test_reference_model_source_plans_the_official_weights(tmp_path: Path) -> None:
+def test_reference_ptq_source_plans_the_official_weights(tmp_path: Path) -> None:
+    from tests.workflow.smk import planned_jobs
+
+    wd = make_workdir(tmp_path / "wd")
+    jobs = planned_jobs(wd, "--config", "task=vww", "board=host", "data=real", "model=reference-ptq")
+    assert jobs["reference_model"] == 1 and "train" not in jobs and jobs["quantize"] == 1
+
+
+def test_reference_source_plans_the_official_int8_files(tmp_path: Path) -> None:
     from tests.workflow.smk import planned_jobs
 
     wd = make_workdir(tmp_path / "wd")
     jobs = planned_jobs(wd, "--config", "task=vww", "board=host", "data=real", "model=reference")
-    assert jobs["reference_model"] == 1 and "train" not in jobs and jobs["quantize"] == 1
+    assert jobs["reference_int8"] == 1 and jobs["import_model"] == 1
+    assert not {"reference_model", "train", "quantize"} & set(jobs)
 
 
 def test_lint_is_clean() -> None:

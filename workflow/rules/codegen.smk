@@ -13,4 +13,4 @@ rule codegen:
     conda:
         "../../envs/firmware.yaml"
     shell:
-        "{TINYPERF} codegen {input.tflite} -o {output.src} --name model --target {wildcards.target} > {log} 2>&1"
+        "tinyperf codegen {input.tflite} -o {output.src} --name model --target {wildcards.target} > {log} 2>&1"

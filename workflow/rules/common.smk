@@ -1,14 +1,11 @@
 # Validation, derived values and input functions. No rules here.
 import glob
 import os
-import shlex
 import sys
 from pathlib import Path
 
-from snakemake.settings.types import DeploymentMethod
-
 # This checkout's own library, whatever else is installed: a workflow run never runs code, or reads config and
-# firmware, from another checkout. The jobs' commands get the same path (TINYPERF below).
+# firmware, from another checkout. The jobs get the same (_use_this_environment below).
 CHECKOUT = Path(workflow.basedir).resolve()
 sys.path.insert(0, str(CHECKOUT / "workflow"))
 
@@ -17,7 +14,7 @@ from tinyperf import config as tpconfig
 from tinyperf import profiles
 from tinyperf import sources
 
-if Path(tinyperf.REPO_ROOT).resolve() != CHECKOUT:
+if sources.PACKAGE_DIR != (CHECKOUT / "workflow" / "tinyperf").resolve():
     # only when tinyperf was imported before this Snakefile ran (snakemake's API called from another checkout)
     raise WorkflowError(
         f"this workflow is the checkout {CHECKOUT}, but the tinyperf library already loaded is the one of "
@@ -41,25 +38,31 @@ ESTIMATES = list(dict.fromkeys(
     + [b for b in BOARDS if tpconfig.needs_hardware(CFG, b) and profiles.board(b)["estimate_from"] == "qemu_m4"]
 ))
 SCENARIOS = tpconfig.scenarios(CFG)
-DATA = CFG["data"]
+DATA = tpconfig.data_key(CFG)
 MODEL = tpconfig.model_key(CFG)
+# Tasks with a dataset of their own (ic2 reads ic's: data_dir)
+DATA_TASKS = "|".join(t for t in profiles.TASKS if profiles.data_task(t) == t)
 
 
-def _tinyperf_command():
-    """What the jobs' shell commands run: this checkout's library with the interpreter running Snakemake (so the
-    same virtual environment), or the conda environment's own `tinyperf` under --sdm conda."""
-    if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
-        return "tinyperf"
-    return f"PYTHONPATH={shlex.quote(str(CHECKOUT / 'workflow'))} {shlex.quote(sys.executable)} -m tinyperf"
+def _use_this_environment():
+    """The jobs' `tinyperf` is the one of the environment running Snakemake, on this checkout's library: its
+    folder first on PATH, this checkout's workflow/ first on PYTHONPATH (under --sdm conda, the activated
+    environment's own folder comes first again)."""
+    bindir = Path(sys.executable).parent
+    if not (bindir / "tinyperf").exists():
+        raise WorkflowError(f"tinyperf is not installed in the environment running snakemake ({sys.executable}): "
+                            f"run `make install` in {CHECKOUT} and use its .venv/bin/python -m snakemake")
+    for name, first in (("PATH", bindir), ("PYTHONPATH", CHECKOUT / "workflow")):
+        os.environ[name] = os.pathsep.join(filter(None, [str(first), os.environ.get(name)]))
 
 
-TINYPERF = _tinyperf_command()
+_use_this_environment()
 
 
 def code(*modules):
     """The library files a job runs, as inputs: each named module (relative to tinyperf, e.g. "training.cli")
     and every tinyperf module it imports. Editing one reruns the jobs whose stage imports it, and only those."""
-    return sources.stage_files(*(f"tinyperf.{m}" for m in modules), relative_to=CHECKOUT)
+    return sources.stage_files(*(f"tinyperf.{m}" for m in modules))
 
 
 def task_profile(wildcards):
@@ -81,15 +84,42 @@ def epochs(wildcards):
     return tpconfig.epochs(CFG, wildcards.task)
 
 
+def data_dir(wildcards):
+    """A task's prepared data (or checked official evaluation files): ic2 reads ic's, as the official runner does."""
+    return f"results/{wildcards.data}/{profiles.data_task(wildcards.task)}/data"
+
+
 def float_model(wildcards):
     return f"results/{wildcards.data}/{wildcards.task}/{wildcards.model}/float.keras"
 
 
 def float_model_if_any(wildcards):
-    """Host evaluation compares float and int8, except for a user's own int8 model, which has no float."""
-    if wildcards.model.startswith("byom-"):
+    """Host evaluation compares float and int8, except for an int8 model given as such (the official one, or a
+    user's own), which has no float."""
+    if wildcards.model.startswith("byom-") or wildcards.model == "reference":
         return []
     return float_model(wildcards)
+
+
+def reference_int8_file(task):
+    """Where the official int8 model of *task* lands beside its download record (datasets/reference_int8/)."""
+    doc = profiles.load_yaml(f"datasets/reference_int8/{task}.yaml")
+    return f"resources/reference_int8/{task}/{doc['archives'][0]['name']}"
+
+
+def model_to_import(wildcards):
+    """import_model's input: the user's own .tflite, or the official model's download record."""
+    if wildcards.model == "reference":
+        return f"resources/reference_int8/{wildcards.task}/verified.json"
+    return CFG["model"]
+
+
+def official_inputs(wildcards):
+    """The files of eval_data that official_eval checks (editing one reruns it)."""
+    if CFG["eval_data"] is None:
+        raise WorkflowError("results/official/... are made from the config key eval_data, which is not set")
+    folder = Path(CFG["eval_data"]) / profiles.task(wildcards.task)["evaluation"]["set"]
+    return sorted(glob.glob(f"{folder}/y_labels.csv") + glob.glob(f"{folder}/*.bin"))
 
 
 def codegen_dir(wildcards):

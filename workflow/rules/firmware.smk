@@ -19,7 +19,7 @@ rule firmware:
     conda:
         "../../envs/firmware.yaml"
     shell:
-        "{TINYPERF} build --board {wildcards.board} --model {input.src} --task {wildcards.task} -o {output.fw} "
+        "tinyperf build --board {wildcards.board} --model {input.src} --task {wildcards.task} -o {output.fw} "
         "> {log} 2>&1"
 
 
@@ -47,6 +47,6 @@ rule flash:
     conda:
         "../../envs/runner.yaml"
     shell:
-        "{TINYPERF} flash --board {wildcards.board} --task {wildcards.task} --firmware {input.fw} {params.port} "
+        "tinyperf flash --board {wildcards.board} --task {wildcards.task} --firmware {input.fw} {params.port} "
         "-o {output.record} "
         "> {log} 2>&1"

@@ -5,7 +5,7 @@ rule measure:
     input:
         fw="results/{data}/{task}/{model}/{board}/firmware",
         record="results/{data}/{task}/{model}/{board}/flash.json",
-        data="results/{data}/{task}/data",
+        data=data_dir,
         code=code("runner.cli"),
     output:
         out=directory("results/{data}/{task}/{model}/{board}/{mode}"),
@@ -26,7 +26,7 @@ rule measure:
     conda:
         "../../envs/runner.yaml"
     shell:
-        "{TINYPERF} run --board {wildcards.board} --firmware {input.fw}/firmware.elf "
+        "tinyperf run --board {wildcards.board} --firmware {input.fw}/firmware.elf "
         "--mode {wildcards.mode} --data {params.eval_dir} -o {output.out} --windows {params.windows} "
         "--min-window-s {params.min_window_s} {params.serial} > {log} 2>&1"
 
@@ -49,14 +49,14 @@ rule estimate_firmware:
     conda:
         "../../envs/firmware.yaml"
     shell:
-        "{TINYPERF} build --board qemu_m4 --cflags-of {wildcards.board} --model {input.src} --task {wildcards.task} "
+        "tinyperf build --board qemu_m4 --cflags-of {wildcards.board} --model {input.src} --task {wildcards.task} "
         "-o {output.fw} > {log} 2>&1"
 
 
 rule estimate:
     input:
         fw="results/{data}/{task}/{model}/{board}/estimate_firmware",
-        data="results/{data}/{task}/data",
+        data=data_dir,
         code=code("runner.cli"),
     output:
         out=directory("results/{data}/{task}/{model}/{board}/estimate"),
@@ -74,7 +74,7 @@ rule estimate:
     conda:
         "../../envs/runner.yaml"
     shell:
-        "{TINYPERF} run --board qemu_m4 --estimate-for {wildcards.board} --firmware {input.fw}/firmware.elf "
+        "tinyperf run --board qemu_m4 --estimate-for {wildcards.board} --firmware {input.fw}/firmware.elf "
         "--mode performance --data {params.eval_dir} -o {output.out} --windows {params.windows} "
         "--min-window-s {params.min_window_s} > {log} 2>&1"
 
@@ -96,5 +96,5 @@ rule bench:
     conda:
         "../../envs/firmware.yaml"
     shell:
-        "{TINYPERF} bench --board qemu_m4 --target {wildcards.target} --task {wildcards.task} --check --layers "
+        "tinyperf bench --board qemu_m4 --target {wildcards.target} --task {wildcards.task} --check --layers "
         "--json {output.json} {input.tflite} > {log} 2>&1"

@@ -4,7 +4,7 @@
 rule quantize:
     input:
         model=float_model,
-        data="results/{data}/{task}/data",
+        data=data_dir,
         profile=task_profile,
         code=code("quantize.cli"),
     output:
@@ -13,7 +13,7 @@ rule quantize:
     log:
         "logs/quantize/{data}/{task}/{model}.log",
     wildcard_constraints:
-        model="train|reference",
+        model="train|reference-ptq",
     params:
         method=CFG["quantization"]["method"],
         calibration=(
@@ -28,14 +28,36 @@ rule quantize:
     conda:
         "../../envs/tensorflow.yaml"
     shell:
-        "{TINYPERF} quantize {wildcards.task} --model {input.model} --data {input.data} -o {params.out} "
+        "tinyperf quantize {wildcards.task} --model {input.model} --data {input.data} -o {params.out} "
         "--method {params.method} {params.calibration} --qat-epochs {params.qat_epochs} "
         "--seed {params.seed} --threads {threads} > {log} 2>&1"
 
 
+rule reference_int8:
+    input:
+        manifest="datasets/reference_int8/{task}.yaml",
+        code=code("datasets.download"),
+    output:
+        # the .tflite sits beside this record, undeclared, so that a partial download is resumed, never deleted
+        record="resources/reference_int8/{task}/verified.json",
+    log:
+        "logs/reference_int8/{task}.log",
+    params:
+        out=subpath(output.record, parent=True),
+        mirror=f"--mirror {CFG['reference_models']}" if CFG["reference_models"] else "",
+    retries: 2
+    conda:
+        "../../envs/datasets.yaml"
+    shell:
+        # The official int8 model from mlcommons/tiny at the pinned commit (or a local mirror over file://), its
+        # sha256 and md5 checked against the manifest's.
+        "tinyperf dataset download --manifest {input.manifest} -o {params.out} --record {output.record} "
+        "{params.mirror} > {log} 2>&1"
+
+
 rule import_model:
     input:
-        tflite=CFG["model"] if MODEL.startswith("byom-") else [],
+        tflite=model_to_import,
         code=code("quantize.cli"),
     output:
         tflite="results/{data}/{task}/{model}/int8.tflite",
@@ -43,21 +65,25 @@ rule import_model:
     log:
         "logs/import_model/{data}/{task}/{model}.log",
     wildcard_constraints:
-        model=r"byom-[0-9a-f]{12}",
+        model=r"reference|byom-[0-9a-f]{12}",
     params:
         out=subpath(output.tflite, parent=True),
+        tflite=lambda wc, input: reference_int8_file(wc.task) if wc.model == "reference" else input.tflite,
+        official="--official" if MODEL == "reference" else "",
     conda:
         "../../envs/tensorflow.yaml"
     shell:
-        # A user's own model: refused unless it is full-int8 with the task's input size, then copied in.
-        "{TINYPERF} quantize {wildcards.task} --import {input.tflite} -o {params.out} > {log} 2>&1"
+        # An int8 model given as such (official, or the user's own): refused unless it is full-int8 with the
+        # task's input size, then copied in.
+        "tinyperf quantize {wildcards.task} --import {params.tflite} {params.official} -o {params.out} "
+        "> {log} 2>&1"
 
 
 rule evaluate_host:
     input:
         tflite="results/{data}/{task}/{model}/int8.tflite",
         float_model=float_model_if_any,
-        data="results/{data}/{task}/data",
+        data=data_dir,
         code=code("evaluate.cli"),
     output:
         report="results/{data}/{task}/{model}/accuracy_host.json",
@@ -70,5 +96,5 @@ rule evaluate_host:
     conda:
         "../../envs/tensorflow.yaml"
     shell:
-        "{TINYPERF} evaluate {wildcards.task} --int8 {input.tflite} {params.float_arg} --data {params.eval_dir} "
+        "tinyperf evaluate {wildcards.task} --int8 {input.tflite} {params.float_arg} --data {params.eval_dir} "
         "-o {output.report} --threads {threads} > {log} 2>&1"

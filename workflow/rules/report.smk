@@ -22,6 +22,8 @@ rule summary:
         # multi-DNN scenario runs (scenario.smk, included after this file: SCENARIOS is read when jobs are made)
         scenarios=lambda wc: [f"{d}/run" for d in scenario_report.run_dirs(wc.data, wc.model, SCENARIOS, BOARDS)],
         bench=bench_files,
+        # the figures summary.html shows inline
+        figures=[f"{REPORT}/plots/{name}" for name in (*report_layout.OVERVIEW, *BENCH_PLOTS)],
         code=code("report.cli"),
     output:
         csv=f"{REPORT}/summary.csv",
@@ -44,8 +46,8 @@ rule summary:
     conda:
         "../../envs/report.yaml"
     shell:
-        "{TINYPERF} report summary {params.runs} {params.scenarios} -o {output.csv} --html {output.html} "
-        "--config-hash {params.config_hash} > {log} 2>&1"
+        "tinyperf report summary {params.runs} {params.scenarios} -o {output.csv} --html {output.html} "
+        "--plots {input.figures} --config-hash {params.config_hash} > {log} 2>&1"
 
 
 rule plots:
@@ -125,7 +127,7 @@ rule plots:
     conda:
         "../../envs/report.yaml"
     shell:
-        "MPLBACKEND=Agg {TINYPERF} report plots {params.runs} -o {params.out} "
+        "MPLBACKEND=Agg tinyperf report plots {params.runs} -o {params.out} "
         "--config-hash {params.config_hash} > {log} 2>&1"
 
 
@@ -145,5 +147,5 @@ rule submission:
         "../../envs/report.yaml"
     shell:
         # The checker's verdict goes to the log; `tinyperf submission check DIR` is the gate before submitting.
-        "{TINYPERF} submission build {params.runs} -o {output.tree} --config-hash {params.config_hash} "
+        "tinyperf submission build {params.runs} -o {output.tree} --config-hash {params.config_hash} "
         "> {log} 2>&1"

@@ -33,7 +33,7 @@ rule scenario_firmware:
     conda:
         "../../envs/firmware.yaml"
     shell:
-        "{TINYPERF} scenario build {input.scenario} --board {wildcards.board} {params.tflite} "
+        "tinyperf scenario build {input.scenario} --board {wildcards.board} {params.tflite} "
         "--target {params.target} -o {output.fw} > {log} 2>&1"
 
 
@@ -60,5 +60,5 @@ rule scenario_run:
     conda:
         "../../envs/runner.yaml"
     shell:
-        "{TINYPERF} scenario run {input.scenario} --board {wildcards.board} --firmware {input.fw} "
+        "tinyperf scenario run {input.scenario} --board {wildcards.board} --firmware {input.fw} "
         "{params.data} {params.serial} -o {output.out} > {log} 2>&1"

@@ -1,9 +1,10 @@
-# Float models: trained from scratch with the reference recipe, or the official MLCommons fp32 weights.
+# Float models: trained from scratch with the reference recipe, or the official MLCommons fp32 weights
+# (model=reference-ptq; model=reference takes the official int8 files instead: quantize.smk).
 
 
 rule train:
     input:
-        data="results/{data}/{task}/data",
+        data=data_dir,
         profile=task_profile,
         code=code("training.cli"),
     output:
@@ -20,17 +21,17 @@ rule train:
     conda:
         "../../envs/tensorflow.yaml"
     shell:
-        "{TINYPERF} train {wildcards.task} --data {input.data} -o {params.out} --epochs {params.epochs} "
+        "tinyperf train {wildcards.task} --data {input.data} -o {params.out} --epochs {params.epochs} "
         "--seed {params.seed} --threads {threads} > {log} 2>&1"
 
 
 rule reference_model:
     input:
-        manifest="datasets/reference/{task}.yaml",
+        manifest="datasets/reference_fp32/{task}.yaml",
         code=code("training.cli"),
     output:
-        model="results/{data}/{task}/reference/float.keras",
-        summary="results/{data}/{task}/reference/reference.json",
+        model="results/{data}/{task}/reference-ptq/float.keras",
+        summary="results/{data}/{task}/reference-ptq/reference.json",
     log:
         "logs/reference_model/{data}/{task}.log",
     params:
@@ -40,4 +41,4 @@ rule reference_model:
         "../../envs/tensorflow.yaml"
     shell:
         # Downloads are kept in resources/reference/<task>/ (resumable, shared by every data source).
-        "{TINYPERF} train {wildcards.task} --reference --downloads resources/reference -o {params.out} > {log} 2>&1"
+        "tinyperf train {wildcards.task} --reference --downloads resources/reference -o {params.out} > {log} 2>&1"

@@ -24,7 +24,7 @@ KWS_FILE_SCALE = np.float32(0.5847029)
 KWS_FILE_ZERO_POINT = 83
 
 #: float value of one byte of a vww / ic evaluation file
-IMAGE_RESCALE = {"vww": np.float32(1.0 / 255.0), "ic": np.float32(1.0)}
+IMAGE_RESCALE = {"vww": np.float32(1.0 / 255.0), "ic": np.float32(1.0), "ic2": np.float32(1.0)}
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,10 @@ from tinyperf import profiles
 from tinyperf.errors import ConfigError
 
 SCHEMA = "config.schema.yaml"
+#: model sources that are not a path: from scratch, the official int8 files, the official fp32 weights + our PTQ
+MODEL_SOURCES = ("train", "reference", "reference-ptq")
+#: the data key (results/<data>/...) of a run on the official evaluation files given as eval_data
+OFFICIAL_DATA = "official"
 
 
 def _fill_defaults(data: dict[str, Any], schema: dict[str, Any]) -> None:
@@ -36,14 +40,30 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise ConfigError("invalid configuration: " + "; ".join(_describe(e) for e in errors))
     model = cfg["model"]
-    if model not in ("train", "reference"):
-        path = Path(model)
+    if model not in MODEL_SOURCES:
+        path = Path(model).expanduser()
         if path.suffix != ".tflite":
             raise ConfigError(
-                f"key 'model': {model!r} is neither 'train', 'reference' nor the path of a .tflite file"
+                f"key 'model': {model!r} is neither one of {', '.join(MODEL_SOURCES)} nor the path of a .tflite file"
             )
         if not path.is_file():
             raise ConfigError(f"key 'model': no such file {model!r}")
+        cfg["model"] = str(path)
+    for key in ("eval_data", "reference_models"):
+        if cfg[key] is not None:
+            folder = Path(cfg[key]).expanduser()
+            if not folder.is_dir():
+                raise ConfigError(f"key '{key}': no such folder {cfg[key]!r}")
+            cfg[key] = str(folder.resolve())
+    if cfg["eval_data"] is not None:
+        if model in ("train", "reference-ptq"):
+            raise ConfigError(
+                f"key 'eval_data' holds evaluation files only, and model={model} needs the training data "
+                f"({'to train' if model == 'train' else 'for its calibration set'}): use model=reference (the "
+                "official int8 models: the closed division) or the path of your own int8 .tflite")
+        if cfg["eval_limit"] is not None:
+            raise ConfigError("key 'eval_limit' caps prepared evaluation sets; with eval_data the official set is "
+                              "used whole (unset eval_limit)")
     return cfg
 
 
@@ -114,10 +134,15 @@ def eval_limit(cfg: dict[str, Any], task: str) -> int | None:
     return value
 
 
+def data_key(cfg: dict[str, Any]) -> str:
+    """The path component naming the data: real, synth, or official (the eval_data folder's checked files)."""
+    return OFFICIAL_DATA if cfg.get("eval_data") else str(cfg["data"])
+
+
 def model_key(cfg: dict[str, Any]) -> str:
-    """The path component naming the model source: train, reference, or byom-<sha256 prefix>."""
+    """The path component naming the model source: train, reference, reference-ptq, or byom-<sha256 prefix>."""
     model = cfg["model"]
-    if model in ("train", "reference"):
+    if model in MODEL_SOURCES:
         return model
     digest = hashlib.sha256(Path(model).read_bytes()).hexdigest()[:12]
     return f"byom-{digest}"

@@ -76,7 +76,10 @@ def closure(*modules: str) -> list[Path]:
     return sorted({p for m in seen if (p := module_file(m)) is not None})
 
 
-def stage_files(*modules: str, relative_to: Path | None = None) -> list[str]:
-    """closure() as strings, relative to *relative_to* (the repository) when given: a rule's code inputs."""
-    files = closure(*modules)
-    return [str(p.relative_to(relative_to) if relative_to else p) for p in files]
+#: where the package sits in a checkout (the workflow's working directory)
+CHECKOUT_PATH = f"workflow/{PACKAGE}"
+
+
+def stage_files(*modules: str) -> list[str]:
+    """closure() as paths relative to the checkout (workflow/tinyperf/...): a rule's code inputs."""
+    return [f"{CHECKOUT_PATH}/{p.relative_to(PACKAGE_DIR).as_posix()}" for p in closure(*modules)]

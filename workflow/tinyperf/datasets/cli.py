@@ -28,6 +28,8 @@ def register(subparsers: Any) -> None:
     d.add_argument("--trust-unverified", action="store_true",
                    help="accept archives whose manifest has no sha256 (size and md5 are still checked)")
     d.add_argument("--retries", type=int, default=4)
+    d.add_argument("--mirror", help="a local folder holding the same files: fetched from there over file://, "
+                   "with the manifest's checksums")
     d.set_defaults(func=_download)
 
     e = sub.add_parser("extract", help="safely extract a manifest's downloaded archives")
@@ -35,6 +37,12 @@ def register(subparsers: Any) -> None:
     e.add_argument("--downloads", required=True, help="directory holding the downloaded archives")
     e.add_argument("-o", "--out", required=True, help="raw data directory (created atomically)")
     e.set_defaults(func=_extract)
+
+    o = sub.add_parser("official", help="check the official evaluation files (EEMBC runner layout) and take them in")
+    o.add_argument("task")
+    o.add_argument("--eval-data", required=True, help="folder of <kws01|vww01|ic01|ad01>/y_labels.csv + *.bin")
+    o.add_argument("-o", "--out", required=True, help="data directory (eval/ + meta.json, created atomically)")
+    o.set_defaults(func=_official)
 
     r = sub.add_parser("prepare", help="reference features, splits, calibration set and MLPerf evaluation files")
     r.add_argument("task")
@@ -59,9 +67,17 @@ def _download(args: argparse.Namespace) -> int:
     from tinyperf.datasets import download
 
     records = download.fetch_all(args.manifest, args.out, trust_unverified=args.trust_unverified,
-                                 record=args.record, retries=args.retries)
+                                 record=args.record, retries=args.retries, mirror=args.mirror)
     for r in records:
         print(f"{r['name']}: {r['size']} bytes, sha256 {r['sha256']} ({', '.join(r['checked']) or 'unchecked'})")
+    return 0
+
+
+def _official(args: argparse.Namespace) -> int:
+    from tinyperf.datasets import official
+
+    meta = official.take(args.task, args.eval_data, args.out)
+    print(f"{args.out}: {meta['counts']['eval']} official {meta['evaluation_set']} files from {meta['eval_data']}")
     return 0
 
 

@@ -8,6 +8,7 @@ under that name is verified. urllib only: file://, http://, https://.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -167,10 +168,28 @@ def fetch(archive: mf.Archive, out_dir: str | Path, trust_unverified: bool = Fal
     return record
 
 
+def mirrored(archive: mf.Archive, mirror: str | Path) -> mf.Archive:
+    """*archive* fetched over file:// from a local folder holding the same file (by name, at its top or one
+    folder down), instead of from its URL. Its pinned size and checksums still decide whether it is accepted."""
+    folder = Path(mirror).expanduser()
+    if not folder.is_dir():
+        raise DatasetError(f"mirror {folder}: no such folder")
+    candidates = [folder / archive.name, *sorted(folder.glob(f"*/{archive.name}"))]
+    for path in candidates:
+        if path.is_file():
+            return dataclasses.replace(archive, url=path.resolve().as_uri())
+    raise DatasetError(f"{archive.name}: not in the mirror folder {folder} (looked for {folder / archive.name} "
+                       f"and {folder}/*/{archive.name}); it is fetched from {archive.url} without a mirror")
+
+
 def fetch_all(manifest_path: str | Path, out_dir: str | Path, trust_unverified: bool = False,
-              record: str | Path | None = None, retries: int = 4, backoff_s: float = 1.0) -> list[dict[str, Any]]:
-    """Fetch every archive of a manifest into *out_dir*; optionally write a JSON record of what was verified."""
+              record: str | Path | None = None, retries: int = 4, backoff_s: float = 1.0,
+              mirror: str | Path | None = None) -> list[dict[str, Any]]:
+    """Fetch every archive of a manifest into *out_dir* (from *mirror* when given: see mirrored); optionally
+    write a JSON record of what was verified."""
     m = mf.load(manifest_path)
+    if mirror is not None:
+        m = dataclasses.replace(m, archives=tuple(mirrored(a, mirror) for a in m.archives))
     if not trust_unverified:
         missing = [a.name for a in m.archives if not verifiable(a)]
         if missing:
@@ -179,5 +198,5 @@ def fetch_all(manifest_path: str | Path, out_dir: str | Path, trust_unverified: 
     records = [fetch(a, out_dir, trust_unverified, retries=retries, backoff_s=backoff_s) for a in m.archives]
     if record is not None:
         fsutil.write_json(record, {"task": m.task, "source": m.source, "manifest": str(m.path),
-                                   "archives": records})
+                                   "urls": [a.url for a in m.archives], "archives": records})
     return records

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from tinyperf import profiles
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("evaluate", help="host accuracy of the float and int8 models on the evaluation files")
-    p.add_argument("task", choices=["ad", "kws", "vww", "ic"])
+    p.add_argument("task", choices=profiles.TASKS)
     p.add_argument("--int8", required=True, help="full-int8 .tflite")
     p.add_argument("--float", dest="float_model", default=None, help="float Keras model (optional)")
     p.add_argument("--data", required=True, help="MLPerf evaluation directory (*.bin + y_labels.csv)")

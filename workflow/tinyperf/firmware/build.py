@@ -52,7 +52,7 @@ def task_defines(task: str) -> list[str]:
     prof = profiles.task(task)
     dut = prof["dut"]
     defines = [
-        f"-DTP_TASK_{task.upper()}=1",
+        f"-DTP_TASK_{profiles.data_task(task).upper()}=1",
         f'-DTP_MODEL_VERSION="{prof["mlperf_model"]}"',
         f"-DTP_MAX_DB_INPUT_SIZE={int(dut['max_input_bytes'])}",
     ]

@@ -107,8 +107,9 @@ def quantize(task: str, float_model: str | Path, prepared: str | Path, out_dir: 
     return summary
 
 
-def import_model(task: str, tflite: str | Path, out_dir: str | Path) -> dict[str, Any]:
-    """Bring your own model: refuse it unless it is full-int8 and fits the task's input; copy it in."""
+def import_model(task: str, tflite: str | Path, out_dir: str | Path, official: bool = False) -> dict[str, Any]:
+    """Bring your own model (or the official int8 one, *official*): refuse it unless it is full-int8 and fits the
+    task's input; copy it in."""
     from tinyperf.evaluate.interpreters import Int8Model
 
     model = Int8Model.from_file(tflite)
@@ -121,7 +122,8 @@ def import_model(task: str, tflite: str | Path, out_dir: str | Path) -> dict[str
         )
     out_dir = Path(out_dir)
     flat = Path(tflite).read_bytes()
-    summary = {"task": task, "method": "imported", "source": str(tflite), "sha256": _sha256(flat),
+    summary = {"task": task, "method": "official" if official else "imported", "source": str(tflite),
+               "sha256": _sha256(flat),
                "bytes": len(flat), "io": {"input": model.input, "output": model.output}}
     with fsutil.atomic_path(out_dir / "int8.tflite") as tmp:
         tmp.write_bytes(flat)

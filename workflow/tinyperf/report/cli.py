@@ -52,7 +52,8 @@ def register(subparsers: Any) -> None:
     s = sub.add_parser("summary", help="summary.csv: a row per task x board x model source")
     add_run_args(s)
     s.add_argument("-o", "--output", required=True, help="CSV file to write")
-    s.add_argument("--html", help="also write the table as an HTML page (for the Snakemake report)")
+    s.add_argument("--html", help="also write summary.html: a table per task for a person, figures inline")
+    s.add_argument("--plots", nargs="*", default=[], metavar="PNG", help="figures to show in the --html page")
     s.add_argument("--strict", action="store_true", help="fail when a row lacks a required column")
     s.add_argument("--scenario", nargs="*", default=[], metavar="DIR",
                    help="multi-DNN scenario directories results/<data>/<model>/scenario/<name>/<board>")
@@ -70,7 +71,9 @@ def _summary(args: argparse.Namespace) -> int:
     df = summary.build(resolve_runs(args), config_hash=config_hash_arg(args), scenario_dirs=args.scenario)
     summary.write(df, args.output)
     if args.html:
-        summary.write_html(df, args.html)
+        from tinyperf.report import page
+
+        page.write(df, args.html, args.plots)
     missing = summary.missing_required(df)
     print(f"{args.output}: {len(df)} row(s)" + (f", {len(missing)} incomplete" if missing else ""))
     if args.strict and missing:

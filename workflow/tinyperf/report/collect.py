@@ -137,7 +137,8 @@ def load_run(run_dir: str | Path) -> Run:
     data, task, model, board = split_run_dir(run_dir)
     run = Run(run_dir=run_dir, data=data, task=task, model=model, board=board)
     paths = {
-        "meta": run.task_dir / "data" / "meta.json",
+        # ic2 reads ic's data (its profile's data_task)
+        "meta": run.task_dir.parent / profiles.data_task(task) / "data" / "meta.json",
         "history": run.task_dir / "train" / "history.json",
         "train": run.task_dir / "train" / "train.json",
         "quantize": run.model_dir / "quantize.json",

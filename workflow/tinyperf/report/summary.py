@@ -40,7 +40,8 @@ COLUMNS = [
     "perf_windows", "perf_min_window_s", "perf_compliant",
     *BENCH_COLUMNS,
     "metric", "float_value", "int8_value", "device_value", "quality_target", "meets_target",
-    "eval_files", "eval_files_official", "eval_complete", "compliant",
+    "published_value", "published_source", "reproduced",
+    "eval_set", "eval_set_official", "eval_files", "eval_files_official", "eval_complete", "compliant",
     "macs", "weight_bytes", "arena_bytes", "params",
     "flash_used_bytes", "flash_limit_bytes", "flash_used_pct", "ram_used_bytes", "ram_limit_bytes",
     "ram_used_pct", "fits_board",
@@ -60,9 +61,37 @@ REQUIRED = [
 DEVICE_COLUMNS = ["device_value", "meets_target", "eval_files", "eval_complete", "compliant"]
 
 
-def division(model_source: str) -> str:
-    """MLPerf Tiny closed division needs the official fp32 weights (then PTQ): our ``reference`` source."""
-    return "closed" if model_source == "reference" else "open"
+#: model sources of the closed division: the official int8 model, or the official fp32 weights + PTQ
+CLOSED_SOURCES = ("reference", "reference-ptq")
+
+
+def division(model_source: str, official_eval_set: bool = True) -> str:
+    """MLPerf Tiny's closed division: the official model (int8 as shipped, or the fp32 weights + PTQ with the
+    calibration set), measured on the official evaluation set."""
+    return "closed" if model_source in CLOSED_SOURCES and official_eval_set else "open"
+
+
+def published(task: str) -> dict[str, str] | None:
+    """The task profile's published reference result ({printed, source}), or None where none is published."""
+    return profiles.task(task)["evaluation"].get("published")
+
+
+def as_printed(value: float | None, metric: str, printed: str) -> str | None:
+    """*value* (a fraction for top-1, an AUC) written as the published figure is: top-1 in percent, with as many
+    decimals as the printed figure has."""
+    if value is None:
+        return None
+    decimals = len(printed.split(".", 1)[1]) if "." in printed else 0
+    shown = float(value) * 100.0 if metric == "top1" else float(value)
+    return f"{shown:.{decimals}f}"
+
+
+def reproduced(value: float | None, metric: str, pub: dict[str, str] | None, official_eval_set: bool) -> bool | None:
+    """True when our figure, printed to the published figure's digits, is the published figure; None where the
+    comparison means nothing (no published figure, no device value, or not the official evaluation set)."""
+    if pub is None or value is None or not official_eval_set:
+        return None
+    return as_printed(value, metric, pub["printed"]) == pub["printed"]
 
 
 def window_seconds(perf: dict[str, Any] | None) -> list[float]:
@@ -120,6 +149,8 @@ def row(run: Run, git_commit: str, config_hash: str) -> dict[str, Any]:
     fits = None
     if flash_used is not None and ram_used is not None:
         fits = (not flash_limit or flash_used <= flash_limit) and (not ram_limit or ram_used <= ram_limit)
+    official_set = bool(dig(run.meta, "official_eval_set"))
+    pub = published(run.task)
     versions = provenance.package_versions()
     for source in (dig(run.train, "versions"), dig(run.quantize, "versions")):
         versions.update(source or {})
@@ -132,7 +163,7 @@ def row(run: Run, git_commit: str, config_hash: str) -> dict[str, Any]:
         "board": run.board,
         "model_source": run.model,
         "data": run.data,
-        "division": division(run.model),
+        "division": division(run.model, official_set),
         "device_run": run.performance is not None or run.accuracy is not None,
         "latency_ms": lat.ms,
         "latency_kind": lat.kind,
@@ -149,6 +180,13 @@ def row(run: Run, git_commit: str, config_hash: str) -> dict[str, Any]:
         "device_value": device_value,
         "quality_target": target,
         "meets_target": None if device_value is None else bool(float(device_value) >= target),
+        # the published figure in our units (top-1 as a fraction), as printed in its source
+        "published_value": (None if pub is None else
+                            round(float(pub["printed"]) / (100.0 if metric == "top1" else 1.0), 6)),
+        "published_source": None if pub is None else pub["source"],
+        "reproduced": reproduced(device_value, metric, pub, official_set),
+        "eval_set": dig(run.meta, "evaluation_set") or task_prof["evaluation"]["set"],
+        "eval_set_official": official_set,
         "eval_files": eval_files,
         "eval_files_official": official,
         "eval_complete": eval_complete,
@@ -221,39 +259,3 @@ def write(df: pd.DataFrame, out: str | Path) -> None:
 
 def read(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path).convert_dtypes()
-
-
-#: Columns of the readable table in the report (the CSV keeps them all).
-HTML_COLUMNS = [
-    "task", "board", "model_source", "division", "latency_ms", "latency_kind", "throughput_inf_s",
-    "instructions_per_inference", "bench_instructions", "bench_instructions_ratio", "bench_arena_ratio",
-    "bench_flash_ratio", "metric", "float_value", "int8_value", "device_value", "quality_target",
-    "meets_target", "eval_files", "compliant", "macs", "weight_bytes", "arena_bytes", "flash_used_bytes",
-    "flash_limit_bytes", "ram_used_bytes", "ram_limit_bytes",
-]
-
-HTML_PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>tinyperf summary</title>
-<style>
-body {{ font-family: sans-serif; font-size: 13px; margin: 1em; }}
-table {{ border-collapse: collapse; }}
-th, td {{ border: 1px solid #bbb; padding: 3px 6px; text-align: right; }}
-th {{ background: #eef; }}
-td:nth-child(-n+4) {{ text-align: left; }}
-</style></head><body>
-<p>Latency: <b>measured</b> on the device, or <b>estimated</b> (qemu_m4 virtual time; instruction counts at a
-board's clock). Accuracy as a fraction (top-1) or ROC AUC. Git commit {commit}, configuration {config}.</p>
-{table}
-</body></html>
-"""
-
-
-def write_html(df: pd.DataFrame, out: str | Path) -> None:
-    """The summary as a self-contained HTML table (the Snakemake report shows HTML, not CSV)."""
-    scenario_cols = ["scenario_status", "model_latency_ms", "deadline_ms", "deadline_hit_rate", "shared_arena_bytes",
-                     "separate_arena_bytes"]
-    cols = [c for c in HTML_COLUMNS + scenario_cols if c in df.columns]
-    table = df[cols].to_html(index=False, na_rep="", float_format=lambda x: f"{x:.4g}", border=0)
-    commit = str(df["git_commit"].iloc[0]) if len(df) else "-"
-    config = str(df["config_hash"].iloc[0]) if len(df) else "-"
-    fsutil.write_text(out, HTML_PAGE.format(commit=commit, config=config, table=table))

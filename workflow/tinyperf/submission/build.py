@@ -4,8 +4,10 @@
     <division>/<submitter>/code/README.md
     <division>/<submitter>/results/<system>/<benchmark>/{performance,accuracy}/{log.txt,results.txt,results.json}
 
-The division is closed for the ``reference`` model source (official fp32 weights, PTQ with the official
-calibration set) and open otherwise. One system per board; its description comes from the board profile and
+The division is closed for the official models measured on the official evaluation set (model source
+``reference``: the int8 files as MLCommons ships them; ``reference-ptq``: the official fp32 weights, PTQ with the
+official calibration set), and open otherwise. Benchmarks are named as the v1.4 checker names them (ic2 too).
+One system per board; its description comes from the board profile and
 the toolchain. The runner's files are copied as they are: the tree says what the device said.
 """
 
@@ -40,6 +42,7 @@ QUANTIZATION = {
     "ptq": "Post-training full-int8 quantization (TFLite converter, representative calibration set)",
     "qat": "Quantization-aware training (tensorflow-model-optimization), then full-int8 conversion",
     "imported": "Full-int8 model supplied by the user",
+    "official": "None here: the official MLPerf Tiny int8 model as MLCommons ships it (mlcommons/tiny, pinned)",
 }
 
 
@@ -106,7 +109,7 @@ def build(run_dirs: Iterable[str | Path], out_dir: str | Path, submitter: str = 
     written = 0
     with fsutil.atomic_dir(out_dir) as tmp:
         for run in runs:
-            division = division_of(run.model)
+            division = division_of(run.model, bool(dig(run.meta, "official_eval_set")))
             missing = [m for m in ("performance", "accuracy") if not (run.run_dir / m / "results.txt").is_file()]
             if missing:
                 log.warning("%s: no %s run on the device; left out of the submission", run.run_dir,

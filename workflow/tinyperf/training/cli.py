@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from tinyperf import profiles
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("train", help="train a task's reference architecture on prepared data")
-    p.add_argument("task", choices=["ad", "kws", "vww", "ic"])
+    p.add_argument("task", choices=profiles.TASKS)
     p.add_argument("--data", help="prepared dataset directory (tinyperf dataset prepare)")
     p.add_argument("--reference", action="store_true",
                    help="instead of training, fetch the official MLPerf Tiny fp32 model (closed division)")

@@ -1,8 +1,8 @@
 """The official MLPerf Tiny fp32 models (closed division): fetched at a pinned commit, loaded as Keras models.
 
-The manifests are datasets/reference/<task>.yaml. The download code is the datasets stage's (resumable,
-size-checked, atomic); the files are then loaded with the Keras 2 API and saved as float.keras, so the
-quantization stage treats a reference model exactly like a model trained here.
+The manifests are datasets/reference_fp32/<task>.yaml (model=reference-ptq). The download code is the datasets
+stage's (resumable, size-checked, atomic); the files are then loaded with the Keras 2 API and saved as
+float.keras, so the quantization stage treats a reference model exactly like a model trained here.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tinyperf.errors import ModelError
 
 log = logging.getLogger(__name__)
 
-MANIFEST_DIR = REPO_ROOT / "datasets" / "reference"
+MANIFEST_DIR = REPO_ROOT / "datasets" / "reference_fp32"
 
 
 def manifest(task: str) -> Path:
