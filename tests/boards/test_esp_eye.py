@@ -11,7 +11,8 @@ import pytest
 
 from tinyperf import profiles
 from tinyperf.errors import HardwareMissing
-from tinyperf.firmware.build import build_firmware, find_compiler
+from tinyperf.firmware.build import build_firmware
+from tinyperf.firmware.toolchain import find_compiler
 
 CC = "xtensa-esp32-elf-gcc"
 

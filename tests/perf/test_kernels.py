@@ -14,7 +14,6 @@ from tinyperf import REPO_ROOT
 
 RUNTIME = REPO_ROOT / "firmware" / "runtime"
 HERE = Path(__file__).resolve().parent
-BENCH_C = REPO_ROOT / "workflow" / "tinyperf" / "bench" / "c"
 PORTABLE = ["tp_conv_2d.c", "tp_depthwise_conv_2d.c", "tp_fully_connected.c", "tp_add.c"]
 VARIANTS = {
     "tp_conv_2d_cm4.c": "tp_conv_2d_s8",
@@ -56,20 +55,20 @@ def test_variants_bit_exact_host(tmp_path: Path, seed: int) -> None:
 @pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
                     reason="needs arm-none-eabi-gcc and qemu-system-arm")
 def test_variants_bit_exact_qemu_m4(tmp_path: Path) -> None:
-    from tinyperf.bench.qemu import LDFLAGS, LINK_LD, QEMU
+    from tinyperf.bench.qemu import LDFLAGS, LINK_LD, QEMU, STARTUP
     from tinyperf.firmware.toolchain import freestanding_cflags
 
     extra = ["-ffunction-sections", "-fdata-sections", *freestanding_cflags(ARM[0])]
     objs = _objects(ARM, tmp_path, extra)
     cases = CASES // 2
     for src, defs in (("kernel_check.c", []), ("check_qemu.c", ["-DCHECK_SEED=3u", f"-DCHECK_CASES={cases}"]),
-                      (str(BENCH_C / "bench_startup.c"), [])):
+                      (str(STARTUP), [])):
         obj = tmp_path / (Path(src).stem + "_app.o")
-        subprocess.run([*ARM, *STRICT, *extra, *defs, "-I", str(RUNTIME), "-c", str(HERE / src), "-o", str(obj)],
-                       check=True)
+        subprocess.run([*ARM, *STRICT, *extra, *defs, "-I", str(RUNTIME), "-I", str(HERE), "-c", str(HERE / src),
+                        "-o", str(obj)], check=True)
         objs.append(str(obj))
     elf = tmp_path / "check.elf"
-    subprocess.run([ARM[0], *LDFLAGS, "-T", str(LINK_LD), *objs, "-lgcc", "-o", str(elf)], check=True)
+    subprocess.run([*ARM, *LDFLAGS, "-T", str(LINK_LD), *objs, "-lgcc", "-o", str(elf)], check=True)
     out = subprocess.run([*QEMU, "-kernel", str(elf)], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.strip() == f"ok {cases}"

@@ -36,7 +36,7 @@ rule estimate_firmware:
     input:
         src=codegen_dir,
         dut=glob.glob("firmware/dut/*"),
-        board_src=glob.glob("firmware/boards/qemu_m4/*"),
+        board_src=fwbuild.board_layer_files("qemu_m4"),
         profile=board_profile,
         task_profile=task_profile,
         code=code("firmware.cli"),

@@ -1,8 +1,9 @@
 """`tinyperf <stage> ...`: one subcommand per lifecycle stage, usable without Snakemake.
 
 Each stage module exposes ``register(subparsers)``, which adds its parser and sets ``func`` to a callable
-taking the parsed namespace and returning an exit code. Modules are imported only when listed here, so a
-stage whose heavy dependencies (TensorFlow) are absent does not break the others.
+taking the parsed namespace and returning an exit code. A stage module imports its heavy dependencies
+(TensorFlow) only inside its commands, so listing every stage here costs nothing; a stage that fails to import
+is a broken installation and stops every command with the reason, rather than silently vanishing from --help.
 """
 
 from __future__ import annotations
@@ -40,13 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tinyperf {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="<stage>")
-    for _name, module in STAGES:
+    for name, module in STAGES:
         try:
             mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith("tinyperf"):
-                continue  # stage not built yet
-            raise
+        except ImportError as exc:
+            raise SystemExit(f"tinyperf: the {name} stage ({module}) cannot be imported: {exc}. The installation "
+                             f"is broken: reinstall with `make install` (or pip install -e '.[test]')") from exc
         mod.register(sub)
     return parser
 

@@ -13,6 +13,7 @@ from tinyperf.errors import ConfigError
 
 CONFIG_DIR = REPO_ROOT / "config"
 SCHEMA_DIR = REPO_ROOT / "workflow" / "schemas"
+FIRMWARE_DIR = REPO_ROOT / "firmware"
 
 #: MLPerf Tiny benchmarks, as the submission checker names them. ic2 (ic02, v1.4) runs on ic's data and evaluation
 #: files (its profile's data_task), as the official runner does.

@@ -19,14 +19,16 @@ from typing import Any
 from tinyperf import REPO_ROOT
 from tinyperf.codegen import compile_model
 from tinyperf.errors import BuildError, HardwareMissing
-from tinyperf.firmware.toolchain import freestanding_cflags
+from tinyperf.firmware.toolchain import OWN_WARNINGS, BuildLog, Toolchain
 
 C_DIR = Path(__file__).resolve().parent / "c"
 LINK_LD = REPO_ROOT / "firmware" / "boards" / "qemu_m4" / "link.ld"
-ARCH = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
-CC = "arm-none-eabi-gcc"
-CFLAGS = [*ARCH, "-std=c99", "-O2", "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror"]
-LDFLAGS = [*ARCH, "-Wl,--gc-sections", "--specs=nano.specs", "--specs=nosys.specs", "-nostartfiles"]
+#: the one Cortex-M4 startup, with the bench's cm4_board.h (C_DIR)
+STARTUP = REPO_ROOT / "firmware" / "boards" / "cortex_m" / "startup_cm4.c"
+#: the bench links newlib-nano's memcpy/memset (and semihosting stubs) where a board links the DUT's own
+#: firmware/dut/freestanding/mem.c; everything is compiled as the qemu_m4 board compiles it (Toolchain)
+BOARD = "qemu_m4"
+LDFLAGS = ["-Wl,--gc-sections", "--specs=nano.specs", "--specs=nosys.specs", "-nostartfiles"]
 QEMU = ["qemu-system-arm", "-M", "mps2-an386", "-display", "none", "-monitor", "none", "-serial", "stdio",
         "-icount", "shift=0,align=off,sleep=off", "-semihosting-config", "enable=on,target=native"]
 INSTR_PER_TICK = 40
@@ -64,13 +66,13 @@ def _run(cmd: list[str], what: str, timeout: float | None = None) -> str:
     return proc.stdout
 
 
-def _freestanding() -> list[str]:
+def toolchain() -> Toolchain:
     try:
-        return freestanding_cflags(CC)
-    except BuildError as exc:
-        if shutil.which(CC) is None:
-            raise HardwareMissing(f"{CC} not found: apt-get install gcc-arm-none-eabi qemu-system-arm") from exc
+        return Toolchain.of(BOARD)
+    except HardwareMissing:
         raise
+    except BuildError as exc:
+        raise HardwareMissing(f"{exc}: apt-get install gcc-arm-none-eabi qemu-system-arm") from exc
 
 
 def instrument(c_text: str) -> str:
@@ -103,21 +105,18 @@ def bench_model(model: str | Path, name: str, target: str = "cortex-m4", work: P
             f'#include "{name}.h"\n#define BENCH_INPUT_SIZE {name.upper()}_INPUT_SIZE\n'
             f"#define BENCH_OUTPUT_SIZE {name.upper()}_OUTPUT_SIZE\n#define BENCH_INVOKE {name}_invoke\n"
         )
-        cflags = [*CFLAGS, *_freestanding()]
-        model_objs = []
-        for c in sorted(gen.glob("*.c")):
-            obj = build / (c.stem + ".o")
-            _run([CC, *cflags, "-I", str(gen), "-c", str(c), "-o", str(obj)], f"compiling {c.name}")
-            model_objs.append(obj)
-        app_objs = []
-        for c in ("bench_main.c", "bench_startup.c"):
-            obj = build / (Path(c).stem + ".o")
-            _run([CC, *cflags, "-I", str(gen), "-I", str(build), '-DBENCH_MODEL_H="bench_config.h"',
-                  "-c", str(C_DIR / c), "-o", str(obj)], f"compiling {c}")
-            app_objs.append(obj)
-        elf = build / "bench.elf"
-        _run([CC, *LDFLAGS, "-T", str(LINK_LD), *map(str, model_objs + app_objs), "-lgcc",
-              "-o", str(elf)], "linking bench.elf")
+        tc, blog = toolchain(), BuildLog()
+        try:
+            model_objs = [tc.compile(c, build / (c.stem + ".o"), [*OWN_WARNINGS, "-I", str(gen)], blog)
+                          for c in sorted(gen.glob("*.c"))]
+            app = [*OWN_WARNINGS, "-I", str(gen), "-I", str(build), "-I", str(C_DIR),
+                   '-DBENCH_MODEL_H="bench_config.h"']
+            app_objs = [tc.compile(c, build / (c.stem + ".o"), app, blog) for c in (C_DIR / "bench_main.c", STARTUP)]
+            elf = build / "bench.elf"
+            blog.run([tc.cc, *tc.arch, *LDFLAGS, "-T", str(LINK_LD), *map(str, model_objs + app_objs), "-lgcc",
+                      "-o", str(elf)], "linking bench.elf")
+        finally:
+            (build / "build.log").write_text(blog.text())
         text, data, bss = size_objects(model_objs)
         arena_sym = _arena_bytes(elf)
         out = _run([*QEMU, "-kernel", str(elf)], f"qemu_m4 run of {name}", timeout=timeout)

@@ -10,34 +10,24 @@ without is built as a hosted native program.
 
 from __future__ import annotations
 
-import glob
 import logging
 import math
-import os
 import re
-import shlex
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tinyperf import REPO_ROOT, profiles
-from tinyperf.errors import BuildError, HardwareMissing
+from tinyperf.errors import BuildError
 from tinyperf.firmware.elfsize import memory_use
-from tinyperf.firmware.toolchain import freestanding_cflags
+from tinyperf.firmware.toolchain import MODEL_WARNINGS, OWN_WARNINGS, BuildLog, Toolchain
 from tinyperf.fsutil import atomic_dir, sha256_file, write_json
 
 log = logging.getLogger(__name__)
 
-FIRMWARE_DIR = REPO_ROOT / "firmware"
+FIRMWARE_DIR = profiles.FIRMWARE_DIR
 DUT_DIR = FIRMWARE_DIR / "dut"
-#: warnings are errors in our own C; generated model code gets warnings only (it is not ours to fix here)
-OWN_WARNINGS = ["-Wall", "-Wextra", "-Werror"]
-MODEL_WARNINGS = ["-Wall"]
-#: ISO C with no FMA contraction: the per-task float arithmetic must round exactly like codec.py's numpy
-COMMON_CFLAGS = ["-std=c99", "-g", "-ffp-contract=off", "-ffunction-sections", "-fdata-sections"]
 
 
 @dataclass(frozen=True)
@@ -61,75 +51,6 @@ def task_defines(task: str) -> list[str]:
     if dut.get("baud"):
         defines.append(f"-DTP_UART_BAUD={int(dut['baud'])}")
     return defines
-
-
-def board_defines(prof: dict[str, Any]) -> list[str]:
-    """-D flags from the board profile: the core clock, for cycle-counter timestamps."""
-    return [f"-DTP_BOARD_CLOCK_HZ={int(prof['clock_hz'])}u"] if prof.get("clock_hz") else []
-
-
-#: memory: keys of the board profile handed to link.ld as symbols (usable in its MEMORY command)
-_MEMORY_SYMBOLS = {"flash_origin": "TP_FLASH_ORIGIN", "flash_bytes": "TP_FLASH_LENGTH",
-                   "ram_origin": "TP_RAM_ORIGIN", "ram_bytes": "TP_RAM_LENGTH"}
-
-
-def memory_defsyms(prof: dict[str, Any]) -> list[str]:
-    """--defsym for each memory key the profile sets, so the memory map is written once, in the profile."""
-    mem = prof.get("memory", {})
-    return [f"-Wl,--defsym={sym}={int(mem[key]):#x}" for key, sym in _MEMORY_SYMBOLS.items()
-            if mem.get(key) is not None]
-
-
-def find_compiler(board: str, prof: dict[str, Any], task: str | None = None) -> str:
-    """The board's gcc: on PATH, else in the profile's toolchain.search globs (environment variables expanded,
-    e.g. an ESP-IDF install under $IDF_TOOLS_PATH). Absent: the profile's install hint, as HardwareMissing."""
-    tc = prof["toolchain"]
-    cc = tc["prefix"] + "gcc"
-    found = shutil.which(cc)
-    if found:
-        return cc
-    for pattern in tc.get("search", []):
-        expanded = os.path.expanduser(os.path.expandvars(pattern))
-        for directory in sorted(glob.glob(expanded), reverse=True):  # newest version first
-            candidate = Path(directory) / cc
-            if candidate.is_file() and os.access(candidate, os.X_OK):
-                return str(candidate)
-    hint = tc.get("install")
-    if hint:
-        where = "on PATH or in the folders of toolchain.search" if tc.get("search") else "on PATH"
-        from tinyperf.flash.guidance import continue_command
-
-        raise HardwareMissing(f"{cc} not found {where}: the {board} toolchain is not installed.\n{hint.strip()}\n"
-                              f"Then rerun: {continue_command(board, task)}")
-    raise BuildError(f"{cc} not found on PATH: install the {board} toolchain (see config/boards/{board}.yaml)")
-
-
-#: what a bare-metal build leaves next to firmware.elf unless the profile's toolchain.images says otherwise
-DEFAULT_IMAGES = {"firmware.bin": ["-O", "binary"], "firmware.hex": ["-O", "ihex"]}
-
-
-class BuildLog:
-    """build.log: every command and its output, so a failed build can be read without rerunning it."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def run(self, cmd: list[str], what: str) -> str:
-        self.lines.append("$ " + shlex.join(cmd))
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        except FileNotFoundError as exc:
-            raise BuildError(f"{cmd[0]} not found: install the board's toolchain ({exc})") from exc
-        output = proc.stdout + proc.stderr
-        if output:
-            self.lines.append(output.rstrip())
-        if proc.returncode != 0:
-            tail = "\n".join(output.strip().splitlines()[-15:])
-            raise BuildError(f"{what} failed (exit {proc.returncode}):\n{tail}")
-        return output
-
-    def text(self) -> str:
-        return "\n".join(self.lines) + "\n"
 
 
 def board_layer(board: str, prof: dict[str, Any] | None = None) -> list[Path]:
@@ -218,67 +139,35 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
     with the same compiler flags as that board, on this board's layer (estimates on qemu_m4 of a Cortex-M4
     board that is not attached).
     """
-    prof = profiles.board(board)
-    if cflags_of is not None:
-        other = profiles.board(cflags_of)
-        if other["arch"] != prof["arch"]:
-            raise BuildError(f"cannot build {board} firmware with {cflags_of}'s flags: {cflags_of} is "
-                             f"{other['arch']}, {board} is {prof['arch']}")
+    tc = Toolchain.of(board, cflags_of, task)
+    prof = tc.prof
     model_dir = Path(model_dir).resolve()
     out_dir = Path(out_dir)
-    board_dir = FIRMWARE_DIR / "boards" / board
-    if not board_dir.is_dir():
+    if not (FIRMWARE_DIR / "boards" / board).is_dir():
         raise BuildError(f"board {board!r} has no firmware/boards/{board}/ folder (board layer not written yet)")
     if not model_dir.is_dir():
         raise BuildError(f"{model_dir}: no such model directory")
-    linker_script = board_dir / "link.ld"
-    freestanding = linker_script.exists()
-    tc = prof["toolchain"]
-    cc = find_compiler(board, prof, task)
-    prefix = cc[: -len("gcc")]  # objcopy & co. from the same place as the compiler
-    arch_flags = list(profiles.board(cflags_of)["toolchain"]["cflags"] if cflags_of else tc["cflags"])
-    cflags = (arch_flags + COMMON_CFLAGS + (freestanding_cflags(cc) if freestanding else []) + task_defines(task)
-              + board_defines(prof))
     layer = board_layer(board, prof)
     includes = [f"-I{DUT_DIR}", *(f"-I{d}" for d in layer), f"-I{model_dir}"]
+    defines = task_defines(task)
     blog = BuildLog()
 
     with atomic_dir(out_dir) as tmp:
-        objs = []
-        for i, (src, warnings) in enumerate(_sources(layer, model_dir, freestanding)):
-            obj = tmp / "obj" / f"{i:03d}_{src.stem}.o"
-            obj.parent.mkdir(exist_ok=True)
-            blog.run([cc, *cflags, *warnings, *includes, "-c", str(src), "-o", str(obj)], f"compiling {src.name}")
-            objs.append(str(obj))
+        objs = [str(tc.compile(src, tmp / "obj" / f"{i:03d}_{src.stem}.o", [*defines, *warnings, *includes], blog))
+                for i, (src, warnings) in enumerate(_sources(layer, model_dir, tc.freestanding))]
         elf = tmp / "firmware.elf"
-        if freestanding:
-            # toolchain.libgcc: false for a toolchain whose libgcc is built for another core (Debian's ARC
-            # libgcc is ARC HS code): the firmware then carries what it needs, and anything else fails to link
-            libs = ["-lgcc"] if tc.get("libgcc", True) else []
-            link = [cc, *arch_flags, "-nostdlib", "-nostartfiles", *tc.get("ldflags", []), *memory_defsyms(prof),
-                    "-T", str(linker_script), "-Wl,--gc-sections", f"-Wl,-Map={tmp / 'firmware.map'}", *objs,
-                    *libs, "-o", str(elf)]
-        else:
-            link = [cc, *arch_flags, "-Wl,--gc-sections", *objs, "-o", str(elf)]
         try:
-            blog.run(link, "linking")
+            tc.link(objs, elf, blog, map_file=tmp / "firmware.map")
         except BuildError as exc:
             err = _overflow_error(str(exc), task, board, prof, tmp / "firmware.map")
             if err:
                 raise err from exc
             raise
-        if freestanding:
-            objcopy = prefix + "objcopy"
-            for name, args in tc.get("images", DEFAULT_IMAGES).items():
-                blog.run([objcopy, *args, str(elf), str(tmp / name)], f"objcopy ({name})")
-            for step in tc.get("post_link", []):
-                # e.g. esptool elf2image: placeholders {python} {elf} {out}
-                cmd = [a.format(python=sys.executable, elf=elf, out=tmp) for a in step]
-                blog.run(cmd, f"post-link step {shlex.join(step[:4])}")
+        tc.images(elf, tmp, blog)
         shutil.rmtree(tmp / "obj")
 
         memory = _memory_report(elf, board, task, prof, model_dir)
-        memory["cflags"] = arch_flags
+        memory["cflags"] = tc.arch
         if cflags_of:
             memory["cflags_of"] = cflags_of
         write_json(tmp / "memory.json", memory)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import math
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +18,9 @@ from tinyperf import profiles
 from tinyperf.codegen.compiler import compile_model
 from tinyperf.config import codegen_target
 from tinyperf.errors import BuildError
-from tinyperf.firmware.build import (
-    COMMON_CFLAGS,
-    DEFAULT_IMAGES,
-    DUT_DIR,
-    FIRMWARE_DIR,
-    MODEL_WARNINGS,
-    OWN_WARNINGS,
-    BuildLog,
-    board_defines,
-    board_layer,
-    board_sources,
-    find_compiler,
-    memory_defsyms,
-    task_defines,
-)
+from tinyperf.firmware.build import DUT_DIR, FIRMWARE_DIR, board_layer, board_sources, task_defines
 from tinyperf.firmware.elfsize import memory_use
-from tinyperf.firmware.toolchain import freestanding_cflags
+from tinyperf.firmware.toolchain import MODEL_WARNINGS, OWN_WARNINGS, BuildLog, Toolchain
 from tinyperf.fsutil import atomic_dir, sha256_file, write_json
 from tinyperf.scenario import arena as arena_mod
 from tinyperf.scenario import glue
@@ -101,22 +86,6 @@ def _compile_units(sc: Scenario, out: Path, board: str, freestanding: bool) -> l
     return units
 
 
-def _link(cc: str, arch: list[str], tc: dict[str, Any], prof: dict[str, Any], board_dir: Path, objs: list[str],
-          tmp: Path, blog: BuildLog, unbounded: bool = False) -> Path:
-    elf = tmp / "firmware.elf"
-    if not (board_dir / "link.ld").exists():
-        blog.run([cc, *arch, "-Wl,--gc-sections", *objs, "-o", str(elf)], "linking")
-        return elf
-    syms = memory_defsyms(prof)
-    if unbounded:
-        syms = [s.replace(s.split("=", 2)[2], hex(_UNBOUNDED)) if "_LENGTH=" in s else s for s in syms]
-    libs = ["-lgcc"] if tc.get("libgcc", True) else []
-    blog.run([cc, *arch, "-nostdlib", "-nostartfiles", *tc.get("ldflags", []), *syms, "-T",
-              str(board_dir / "link.ld"), "-Wl,--gc-sections", f"-Wl,-Map={tmp / 'firmware.map'}", *objs, *libs,
-              "-o", str(elf)], "linking")
-    return elf
-
-
 def _overflow_numbers(message: str) -> dict[str, int]:
     import re
 
@@ -134,33 +103,26 @@ def build_scenario(sc: Scenario, tflites: dict[str, Path], board: str, out_dir: 
     if missing:
         raise BuildError(f"scenario {sc.name}: model file(s) missing: {'; '.join(missing)}")
     tgt = target_for(board, target)
-    freestanding = (board_dir / "link.ld").exists()
-    tc = prof["toolchain"]
-    cc = find_compiler(board, prof)
-    arch = list(tc["cflags"])
-    cflags = arch + COMMON_CFLAGS + (freestanding_cflags(cc) if freestanding else []) + board_defines(prof)
+    tc = Toolchain.of(board)
     blog = BuildLog()
     out = Path(out_dir)
     with atomic_dir(out) as tmp:
         metas, plan = generate(sc, {k: Path(v) for k, v in tflites.items()}, tmp, tgt)
-        objs = []
-        (tmp / "obj").mkdir()
-        for i, (src, flags) in enumerate(_compile_units(sc, tmp, board, freestanding)):
-            obj = tmp / "obj" / f"{i:03d}_{src.stem}.o"
-            blog.run([cc, *cflags, *flags, "-c", str(src), "-o", str(obj)], f"compiling {src.name}")
-            objs.append(str(obj))
+        objs = [str(tc.compile(src, tmp / "obj" / f"{i:03d}_{src.stem}.o", flags, blog))
+                for i, (src, flags) in enumerate(_compile_units(sc, tmp, board, tc.freestanding))]
         overflow: dict[str, int] = {}
+        elf: Path | None = tmp / "firmware.elf"
         try:
-            elf = _link(cc, arch, tc, prof, board_dir, objs, tmp, blog)
+            tc.link(objs, tmp / "firmware.elf", blog, map_file=tmp / "firmware.map")
         except BuildError as exc:
             overflow = _overflow_numbers(str(exc))
             if not overflow:
                 raise
             # Measure what it would need: the same link in unbounded regions (profile-driven link scripts).
             try:
-                elf = _link(cc, arch, tc, prof, board_dir, objs, tmp, blog, unbounded=True)
+                tc.link(objs, tmp / "firmware.elf", blog, map_file=tmp / "firmware.map", unbounded=_UNBOUNDED)
             except BuildError:
-                elf = None  # type: ignore[assignment]
+                elf = None
         mem = prof["memory"]
         flash_limit, ram_limit = mem.get("flash_bytes"), mem.get("ram_bytes")
         if elf is not None:
@@ -183,11 +145,8 @@ def build_scenario(sc: Scenario, tflites: dict[str, Path], board: str, out_dir: 
                            f"{ram_limit} B ({ram_limit // 1024} KB)")
         if overflow and not reasons:
             reasons.append("linker: " + ", ".join(f"region {k} overflowed by {v} bytes" for k, v in overflow.items()))
-        if fits:
-            for name, args in (tc.get("images", DEFAULT_IMAGES).items() if freestanding else ()):
-                blog.run([cc[: -len("gcc")] + "objcopy", *args, str(elf), str(tmp / name)], f"objcopy ({name})")
-            for step in tc.get("post_link", []) if freestanding else []:
-                blog.run([a.format(python=sys.executable, elf=elf, out=tmp) for a in step], "post-link step")
+        if fits and elf is not None:
+            tc.images(elf, tmp, blog)
         elif elf is not None:
             elf.replace(tmp / "firmware.unfit.elf")  # kept for inspection, never flashed
         shutil.rmtree(tmp / "obj")

@@ -90,8 +90,20 @@ static void semihost_exit(void)
     __asm volatile("bkpt 0xab" : : "r"(r0), "r"(r1) : "memory");
 }
 
-int main(void);
-int main(void)
+/* The shared Cortex-M4 startup's hooks (cm4_board.h here): entry, fault report, and an idle SysTick. */
+void bench_main(void);
+void bench_fault(uint32_t cfsr);
+void SysTick_Handler(void);
+
+void SysTick_Handler(void) {}
+
+void bench_fault(uint32_t cfsr)
+{
+    (void)cfsr;
+    puts_("FAULT\r\n");
+}
+
+void bench_main(void)
 {
     uint32_t t0, t1;
     int i, sh;
