@@ -23,6 +23,24 @@ def make_workdir(path: Path) -> Path:
     return path
 
 
+def copy_checkout(dest: Path) -> Path:
+    """The repository's files as a second clone would have them (tracked and new, not ignored), in *dest*."""
+    import shutil
+
+    import pytest
+
+    listed = subprocess.run(["git", "-C", str(REPO_ROOT), "ls-files", "-co", "--exclude-standard", "-z"],
+                            capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout: cannot list its files")
+    for rel in filter(None, listed.stdout.split("\0")):
+        src = REPO_ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    return dest
+
+
 def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 3600) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

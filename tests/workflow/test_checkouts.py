@@ -3,36 +3,21 @@ never those of the checkout the environment was installed from; where it cannot,
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.workflow.smk import REPO_ROOT, snakemake
+from tests.workflow.smk import REPO_ROOT, copy_checkout, snakemake
 from tinyperf import sources
 
 MARKER = "tinyperf of the second checkout ran"
 
 
-def _copy_checkout(dest: Path) -> Path:
-    """The repository's files as a second clone would have them (tracked and new, not ignored)."""
-    listed = subprocess.run(["git", "-C", str(REPO_ROOT), "ls-files", "-co", "--exclude-standard", "-z"],
-                            capture_output=True, text=True)
-    if listed.returncode != 0:
-        pytest.skip("not a git checkout: cannot list its files")
-    for rel in filter(None, listed.stdout.split("\0")):
-        src = REPO_ROOT / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-    return dest
-
-
 @pytest.fixture(scope="module")
 def second(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    wd = _copy_checkout(tmp_path_factory.mktemp("second-checkout"))
+    wd = copy_checkout(tmp_path_factory.mktemp("second-checkout"))
     synth = wd / "workflow" / "tinyperf" / "datasets" / "synth.py"
     synth.write_text(synth.read_text() + f"\nraise SystemExit({MARKER!r})\n")
     return wd

@@ -36,7 +36,7 @@ def test_every_profile_validates() -> None:
     ("override", "expected"),
     [
         ({"task": "asr"}, r"key 'task': 'asr' is not allowed; allowed values: ad, kws, vww, ic, ic2, all"),
-        ({"board": "stm32"}, r"key 'board': 'stm32' is not allowed; allowed values: host, qemu_m4, nano33ble"),
+        ({"board": "stm32"}, r"key 'board': 'stm32' is not allowed; allowed values: host, qemu_m4, esp_eye, himax"),
         ({"board": ["host", "esp32"]}, r"'esp32' is not allowed"),
         ({"bord": "host"}, r"unknown key\(s\) 'bord'; allowed keys: baud, board, codegen"),
         ({"quantization": {"metod": "ptq"}}, r"unknown key\(s\) 'metod' under 'quantization'"),

@@ -31,7 +31,7 @@ except Exception as exc:  # ConfigError; re-raised as a WorkflowError so Snakema
 TASKS = tpconfig.tasks(CFG)
 BOARDS = tpconfig.boards(CFG)
 # Boards that can be estimated on qemu_m4 (estimate_from in their profile)
-ESTIMABLE = [b for b in profiles.BOARDS if profiles.board(b)["estimate_from"] == "qemu_m4"]
+ESTIMABLE = profiles.estimable_boards()
 # Boards estimated on qemu_m4: those asked for, and any Cortex-M4 board in BOARDS with no port configured.
 ESTIMATES = list(dict.fromkeys(
     tpconfig.estimates(CFG)
@@ -127,9 +127,12 @@ def codegen_dir(wildcards):
     return f"results/{wildcards.data}/{wildcards.task}/{wildcards.model}/codegen/{target}"
 
 
-# One job at a time per physical board: each flash/measure job takes one unit of its board's resource, and
-# profiles/default/config.yaml limits every board resource to 1.
+# One job at a time per physical board: each flash/measure job takes one unit of its board's resource, of which
+# there is one per board unless the command line says otherwise (--resources board_<name>=N).
 BOARD_LOCKS = {f"board_{b}": (lambda wc, b=b: int(wc.board == b)) for b in profiles.BOARDS}
+for _lock in BOARD_LOCKS:
+    if _lock not in workflow.global_resources:
+        workflow.register_resource(_lock, 1)
 
 
 def run_dir(task, board):

@@ -30,6 +30,9 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
     import jsonschema
 
     schema = profiles.load_yaml(profiles.SCHEMA_DIR / SCHEMA)
+    # the board enums come from config/boards/: a new board is a profile, not a schema edit
+    schema["$defs"]["board"] = {"enum": list(profiles.BOARDS)}
+    schema["properties"]["estimate"]["items"] = {"enum": profiles.estimable_boards()}
     cfg = copy.deepcopy(dict(config))
     for key, value in cfg.items():
         # `snakemake --config scenario=null` passes the word, not YAML's null

@@ -18,7 +18,10 @@ FIRMWARE_DIR = REPO_ROOT / "firmware"
 #: MLPerf Tiny benchmarks, as the submission checker names them. ic2 (ic02, v1.4) runs on ic's data and evaluation
 #: files (its profile's data_task), as the official runner does.
 TASKS = ("ad", "kws", "vww", "ic", "ic2")
-BOARDS = ("host", "qemu_m4", "nano33ble", "sparkfun_edge", "himax", "esp_eye")
+#: every board with a profile: a new board is config/boards/<board>.yaml and firmware/boards/<board>/, nothing
+#: else. The no-hardware boards first, then by name.
+BOARDS = tuple(sorted((p.stem for p in (CONFIG_DIR / "boards").glob("*.yaml")),
+                      key=lambda b: (b not in ("host", "qemu_m4"), b != "host", b)))
 
 
 def load_yaml(path: str | Path) -> Any:
@@ -63,6 +66,11 @@ def board(name: str) -> dict[str, Any]:
     data = load_yaml(CONFIG_DIR / "boards" / f"{name}.yaml")
     validate(data, "board.schema.yaml", f"config/boards/{name}.yaml")
     return data
+
+
+def estimable_boards() -> list[str]:
+    """The boards whose latency can be estimated on qemu_m4 (estimate_from in their profile)."""
+    return [b for b in BOARDS if board(b)["estimate_from"] == "qemu_m4"]
 
 
 def data_task(name: str) -> str:

@@ -96,7 +96,8 @@ def detect_port(board: str) -> str | None:
     """The single attached port whose USB id matches *board*'s loader, if the board has a known one."""
     from serial.tools import list_ports
 
-    ids = set(guidance.BOARDS[board].usb_ids) if board in guidance.BOARDS else set()
+    help_ = guidance.board_help(board)
+    ids = set(help_.usb_ids) if help_ else set()
     if not ids:
         return None
     found = [p.device for p in list_ports.comports() if (p.vid, p.pid) in ids]

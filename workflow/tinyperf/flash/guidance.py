@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tinyperf import profiles
+
 
 @dataclass(frozen=True)
 class BoardHelp:
@@ -21,38 +23,16 @@ class BoardHelp:
     measure_port: str | None = None
 
 
-#: Per board, for its loader (flash.method). Boards with flash.method none never need any of this.
-BOARDS: dict[str, BoardHelp] = {
-    "nano33ble": BoardHelp(
-        name="Arduino Nano 33 BLE Sense",
-        attach="attach the Arduino Nano 33 BLE Sense over USB and double-tap its reset button to enter the "
-        "bootloader (the orange LED pulses; it appears as /dev/ttyACM0, USB id 2341:005a), and a 3.3 V USB-serial "
-        "adapter on its TX/RX header pins (P1.03/P1.10) for the measurements (/dev/ttyUSB0)",
-        example_port="/dev/ttyACM0",
-        usb_ids=((0x2341, 0x005A),),
-        measure_port="/dev/ttyUSB0",
-    ),
-    "sparkfun_edge": BoardHelp(
-        name="SparkFun Edge 2",
-        attach="attach the SparkFun Edge 2 through a 3.3 V USB-serial adapter on its serial header (SparkFun "
-        "Serial Basic: /dev/ttyUSB0); the adapter's DTR resets the board into its loader (the SparkFun Variable "
-        "Loader; with flash method asb, the Ambiq Secure Bootloader, whose image at 0xC000 replaces the SVL)",
-        example_port="/dev/ttyUSB0",
-    ),
-    "himax": BoardHelp(
-        name="Himax WE-I Plus EVB",
-        attach="attach the Himax WE-I Plus EVB over USB (its FTDI UART appears as /dev/ttyUSB0, USB id 0403:6015); "
-        "when asked, press its reset button so the boot menu can be entered",
-        example_port="/dev/ttyUSB0",
-        usb_ids=((0x0403, 0x6015),),
-    ),
-    "esp_eye": BoardHelp(
-        name="Espressif ESP-EYE",
-        attach="attach the ESP-EYE over USB (its USB-UART bridge appears as /dev/ttyUSB0); esptool resets it "
-        "into the ROM download mode through DTR/RTS",
-        example_port="/dev/ttyUSB0",
-    ),
-}
+def board_help(board: str) -> BoardHelp | None:
+    """How to connect *board* for flashing (its profile's connection section); None for a board that is never
+    flashed (flash.method none: host, qemu_m4)."""
+    conn = profiles.board(board).get("connection")
+    if conn is None:
+        return None
+    return BoardHelp(name=conn["name"], attach=" ".join(conn["attach"].split()), example_port=conn["example_port"],
+                     usb_ids=tuple((int(v), int(p)) for v, p in conn.get("usb_ids", [])),
+                     measure_port=conn.get("measure_port"))
+
 
 #: Vendor tools per key: what to install and where tinyperf looks for it.
 TOOLS: dict[str, str] = {
@@ -76,18 +56,18 @@ def continue_command(board: str, task: str | None = None, port: str | None = Non
     """The exact command that resumes the workflow once the hardware is there."""
     words = ["snakemake", "--cores", "all", "--config", f"board={board}"]
     words.append(f"task={task}" if task else "task=<task>")
-    help_ = BOARDS.get(board)
+    help_ = board_help(board)
     if help_ is not None and help_.measure_port:
         # flashed through the bootloader's port, measured through another (config keys flash_port and port)
         words += [f"port={help_.measure_port}", f"flash_port={port or help_.example_port}"]
     elif port is not None or help_ is not None:
-        words.append(f"port={port or BOARDS[board].example_port}")
+        words.append(f"port={port or help_.example_port}")  # type: ignore[union-attr]
     return " ".join(words)
 
 
 def attach_message(board: str, task: str | None = None, port: str | None = None, reason: str = "") -> str:
     """What to attach for *board*, why (``reason``), and the command to continue."""
-    help_ = BOARDS.get(board)
+    help_ = board_help(board)
     what = help_.attach if help_ else f"attach the {board} board"
     lead = f"{reason}: " if reason else ""
     return f"{lead}{what}, then rerun: {continue_command(board, task, port)}"

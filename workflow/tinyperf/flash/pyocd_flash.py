@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from tinyperf import profiles
 from tinyperf.errors import DeviceError, HardwareMissing
 from tinyperf.flash import guidance
 from tinyperf.flash.common import FlashResult, FlashTarget, find_image
 
-#: pyocd target names of the boards' chips (``pyocd list --targets``).
-TARGETS = {"nano33ble": "nrf52840", "sparkfun_edge": "ama3b1kk_kbr"}
+
+def pyocd_target(board: str) -> str | None:
+    """The chip's pyocd target name (config/boards/<board>.yaml flash.pyocd_target)."""
+    return profiles.board(board)["flash"].get("pyocd_target")
 
 
 def probes() -> list[Any]:
@@ -28,8 +31,10 @@ def probes() -> list[Any]:
 
 def flash_image(target: FlashTarget, **_: Any) -> FlashResult:
     board, port, task = target.board, target.port, target.task
-    if board not in TARGETS:
-        raise DeviceError(f"pyocd: no SWD target known for board {board}")
+    chip = pyocd_target(board)
+    if chip is None:
+        raise DeviceError(f"pyocd: config/boards/{board}.yaml names no flash.pyocd_target (the chip's pyocd "
+                          f"target, e.g. nrf52840)")
     image = find_image(target.firmware, ("firmware.hex", "firmware.bin"))
     found = probes()
     if not found:
@@ -45,7 +50,7 @@ def flash_image(target: FlashTarget, **_: Any) -> FlashResult:
 
     origin = target.profile["memory"].get("flash_origin", 0)
     session = ConnectHelper.session_with_chosen_probe(
-        unique_id=port, target_override=TARGETS[board], options={"frequency": 4_000_000}
+        unique_id=port, target_override=chip, options={"frequency": 4_000_000}
     )
     if session is None:
         raise HardwareMissing(guidance.tool_message("pyocd_probe", board, task, reason=f"probe {port} not found"))
@@ -55,7 +60,7 @@ def flash_image(target: FlashTarget, **_: Any) -> FlashResult:
             FileProgrammer(session, chip_erase="sector").program(str(image), **kwargs)
             session.target.reset()
     except Exception as exc:  # pyocd raises many types (transfer, fault, USB); all mean the same to the user
-        raise DeviceError(f"pyocd: flashing {image.name} to {TARGETS[board]} failed: {exc}") from exc
+        raise DeviceError(f"pyocd: flashing {image.name} to {chip} failed: {exc}") from exc
     return FlashResult(
         method="pyocd",
         tool="pyocd",
@@ -64,5 +69,5 @@ def flash_image(target: FlashTarget, **_: Any) -> FlashResult:
         bytes_written=image.stat().st_size,
         address=origin if image.suffix == ".bin" else None,
         verified=False,  # no separate read-back here; pyocd's programmer checks page CRCs only to skip equal pages
-        details={"target": TARGETS[board], "probe": port or found[0].unique_id},
+        details={"target": chip, "probe": port or found[0].unique_id},
     )

@@ -30,14 +30,6 @@ from tinyperf.submission import check as checker
 
 log = logging.getLogger(__name__)
 
-#: Boards one cannot buy as they are run here: their results are research, development or internal.
-RDI_BOARDS = ("host", "qemu_m4")
-HARDWARE_NOTES = {
-    "host": "The DUT firmware built natively and run as a process behind a pseudo-terminal; latency from the "
-            "host's monotonic clock. Not an embedded system.",
-    "qemu_m4": "Cortex-M4F firmware emulated by qemu-system-arm -M mps2-an386 -icount shift=0: latency is "
-               "virtual time (one instruction per nanosecond), an estimate, not a measurement on silicon.",
-}
 QUANTIZATION = {
     "ptq": "Post-training full-int8 quantization (TFLite converter, representative calibration set)",
     "qat": "Quantization-aware training (tensorflow-model-optimization), then full-int8 conversion",
@@ -67,7 +59,7 @@ def system_description(run: Run, submitter: str, division: str, git_commit: str)
     return {
         "Submitter": submitter,
         "Division": division,
-        "Status": "rdi" if run.board in RDI_BOARDS else "available",
+        "Status": dig(prof, "submission.status") or "available",
         "Board Name": prof["description"],
         "SoC Name": soc_name(prof),
         "Processor(s) Name": prof["cpu"] if run.board != "host" else f"{platform.machine()} host CPU",
@@ -84,7 +76,8 @@ def system_description(run: Run, submitter: str, division: str, git_commit: str)
         "Quantization Method": QUANTIZATION.get(method, method),
         "General Compiler(s)": compiler,
         "Compiler Flags": " ".join(prof["toolchain"].get("cflags", [])),
-        "Hardware Notes": HARDWARE_NOTES.get(run.board, f"{prof['description']}; serial at the task's baud"),
+        "Hardware Notes": " ".join(str(dig(prof, "submission.hardware_notes")
+                                       or f"{prof['description']}; serial at the task's baud").split()),
         "Software Notes": f"tinyperf commit {git_commit}; model source {run.model}; data {run.data}",
     }
 
