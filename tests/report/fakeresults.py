@@ -166,7 +166,7 @@ def write_run(root: Path, data: str, task: str, model: str, board: str) -> Path:
     if board in ("host", "qemu_m4"):
         flash_limit, ram_limit = prof["memory"]["flash_bytes"], prof["memory"]["ram_bytes"]
         fsutil.write_json(run_dir / "firmware" / "memory.json", {
-            "board": board, "task": task, "model_dir": "x", "firmware_sha256": "0" * 64,
+            "board": board, "task": task, **_built_from(run_dir, board), "firmware_sha256": "0" * 64,
             "flash": {"used_bytes": 61_000, "limit_bytes": flash_limit, "sections": {".text": 61_000}},
             "ram": {"used_bytes": 30_000, "limit_bytes": ram_limit, "sections": {".bss": 30_000}}})
         latency_s = 0.0004 if board == "host" else 0.0031
@@ -175,10 +175,18 @@ def write_run(root: Path, data: str, task: str, model: str, board: str) -> Path:
     else:
         # a board without hardware attached: firmware built, no measurement; the latency is estimated
         fsutil.write_json(run_dir / "firmware" / "memory.json", {
-            "board": board, "task": task, "model_dir": "x", "firmware_sha256": "1" * 64,
+            "board": board, "task": task, **_built_from(run_dir, board), "firmware_sha256": "1" * 64,
             "flash": {"used_bytes": 63_000, "limit_bytes": prof["memory"]["flash_bytes"], "sections": {}},
             "ram": {"used_bytes": 31_000, "limit_bytes": prof["memory"]["ram_bytes"], "sections": {}}})
     return run_dir
+
+
+def _built_from(run_dir: Path, board: str) -> dict[str, str]:
+    """memory.json's record of the generated model the firmware was built from (firmware/build.py)."""
+    from tinyperf.config import codegen_target
+
+    target = codegen_target({"codegen": {"target": "auto"}}, board)
+    return {"model_dir": str(run_dir.parent / "codegen" / target), "engine": "tinyperf", "target": target}
 
 
 def write_tree(root: Path, data: str = "synth", model: str = "train", tasks: tuple[str, ...] = ("kws", "ad"),

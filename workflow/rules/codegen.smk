@@ -3,11 +3,11 @@
 
 rule codegen:
     input:
-        tflite="results/{data}/{task}/{model}/int8.tflite",
+        tflite=layout.INT8,
         runtime=glob.glob("firmware/runtime/*"),
         code=code("codegen.cli"),
     output:
-        src=directory("results/{data}/{task}/{model}/codegen/{target}"),
+        src=directory(layout.CODEGEN),
     log:
         "logs/codegen/{data}/{task}/{model}/{target}.log",
     conda:

@@ -11,6 +11,7 @@ sys.path.insert(0, str(CHECKOUT / "workflow"))
 
 import tinyperf
 from tinyperf import config as tpconfig
+from tinyperf import layout
 from tinyperf import profiles
 from tinyperf import sources
 
@@ -86,11 +87,11 @@ def epochs(wildcards):
 
 def data_dir(wildcards):
     """A task's prepared data (or checked official evaluation files): ic2 reads ic's, as the official runner does."""
-    return f"results/{wildcards.data}/{profiles.data_task(wildcards.task)}/data"
+    return layout.data_dir(wildcards.data, wildcards.task)
 
 
 def float_model(wildcards):
-    return f"results/{wildcards.data}/{wildcards.task}/{wildcards.model}/float.keras"
+    return layout.fill(layout.FLOAT, **dict(wildcards.items()))
 
 
 def float_model_if_any(wildcards):
@@ -124,7 +125,7 @@ def official_inputs(wildcards):
 
 def codegen_dir(wildcards):
     target = tpconfig.codegen_target(CFG, wildcards.board)
-    return f"results/{wildcards.data}/{wildcards.task}/{wildcards.model}/codegen/{target}"
+    return layout.fill(layout.CODEGEN, target=target, **dict(wildcards.items()))
 
 
 # One job at a time per physical board: each flash/measure job takes one unit of its board's resource, of which
@@ -136,13 +137,13 @@ for _lock in BOARD_LOCKS:
 
 
 def run_dir(task, board):
-    return f"results/{DATA}/{task}/{MODEL}/{board}"
+    return layout.run_dir(DATA, task, MODEL, board)
 
 
 def estimate_before_flash(wildcards):
     """A board with no port gets its estimate before the run stops at flashing, which needs the board."""
     if wildcards.board in ESTIMATES and tpconfig.needs_hardware(CFG, wildcards.board):
-        return f"results/{wildcards.data}/{wildcards.task}/{wildcards.model}/{wildcards.board}/estimate"
+        return f"{layout.fill(layout.RUN, **dict(wildcards.items()))}/estimate"
     return []
 
 
@@ -153,13 +154,14 @@ BENCH_BOARDS = [b for b in dict.fromkeys(BOARDS + ESTIMATES) if profiles.board(b
 def bench_files(wildcards):
     """`tinyperf bench` figures for every Cortex-M4 board's run (qemu_m4 counts the code those boards run)."""
     targets = sorted({tpconfig.codegen_target(CFG, b) for b in BENCH_BOARDS})
-    return [f"results/{wildcards.data}/{t}/{wildcards.model}/bench/{g}.json" for t in TASKS for g in targets]
+    return [layout.fill(layout.BENCH, data=wildcards.data, task=t, model=wildcards.model, target=g)
+            for t in TASKS for g in targets]
 
 
 def all_targets():
     targets = []
     for task in TASKS:
-        targets.append(f"results/{DATA}/{task}/{MODEL}/accuracy_host.json")
+        targets.append(layout.fill(layout.HOST_ACCURACY, data=DATA, task=task, model=MODEL))
         for board in BOARDS:
             targets += [f"{run_dir(task, board)}/performance", f"{run_dir(task, board)}/accuracy"]
         for board in ESTIMATES:

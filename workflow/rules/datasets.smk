@@ -68,7 +68,7 @@ rule prepare:
         profile=task_profile,
         code=code("datasets.prepare"),
     output:
-        data=directory("results/{data}/{task}/data"),
+        data=directory(layout.DATA),
     log:
         "logs/prepare/{data}/{task}.log",
     wildcard_constraints:
@@ -92,7 +92,7 @@ rule official_eval:
         profile=task_profile,
         code=code("datasets.official"),
     output:
-        data=directory("results/official/{task}/data"),
+        data=directory(layout.fill(layout.DATA, data=tpconfig.OFFICIAL_DATA)),
     log:
         "logs/official_eval/{task}.log",
     wildcard_constraints:

@@ -13,7 +13,7 @@ rule firmware:
         task_profile=task_profile,
         code=code("firmware.cli"),
     output:
-        fw=directory("results/{data}/{task}/{model}/{board}/firmware"),
+        fw=directory(f"{layout.RUN}/firmware"),
     log:
         "logs/firmware/{data}/{task}/{model}/{board}.log",
     conda:
@@ -25,12 +25,12 @@ rule firmware:
 
 rule flash:
     input:
-        fw="results/{data}/{task}/{model}/{board}/firmware",
+        fw=f"{layout.RUN}/firmware",
         estimate=estimate_before_flash,
         profile=board_profile,
         code=code("flash.cli"),
     output:
-        record="results/{data}/{task}/{model}/{board}/flash.json",
+        record=f"{layout.RUN}/flash.json",
     log:
         "logs/flash/{data}/{task}/{model}/{board}.log",
     params:

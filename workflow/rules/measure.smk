@@ -3,12 +3,12 @@
 
 rule measure:
     input:
-        fw="results/{data}/{task}/{model}/{board}/firmware",
-        record="results/{data}/{task}/{model}/{board}/flash.json",
+        fw=f"{layout.RUN}/firmware",
+        record=f"{layout.RUN}/flash.json",
         data=data_dir,
         code=code("runner.cli"),
     output:
-        out=directory("results/{data}/{task}/{model}/{board}/{mode}"),
+        out=directory(f"{layout.RUN}/{{mode}}"),
     log:
         "logs/measure/{data}/{task}/{model}/{board}/{mode}.log",
     wildcard_constraints:
@@ -41,7 +41,7 @@ rule estimate_firmware:
         task_profile=task_profile,
         code=code("firmware.cli"),
     output:
-        fw=directory("results/{data}/{task}/{model}/{board}/estimate_firmware"),
+        fw=directory(f"{layout.RUN}/estimate_firmware"),
     log:
         "logs/estimate_firmware/{data}/{task}/{model}/{board}.log",
     wildcard_constraints:
@@ -55,11 +55,11 @@ rule estimate_firmware:
 
 rule estimate:
     input:
-        fw="results/{data}/{task}/{model}/{board}/estimate_firmware",
+        fw=f"{layout.RUN}/estimate_firmware",
         data=data_dir,
         code=code("runner.cli"),
     output:
-        out=directory("results/{data}/{task}/{model}/{board}/estimate"),
+        out=directory(f"{layout.RUN}/estimate"),
     log:
         "logs/estimate/{data}/{task}/{model}/{board}.log",
     wildcard_constraints:
@@ -83,12 +83,12 @@ rule estimate:
 # code a Cortex-M4 board runs; the summary and the report carry them.
 rule bench:
     input:
-        tflite="results/{data}/{task}/{model}/int8.tflite",
+        tflite=layout.INT8,
         runtime=glob.glob("firmware/runtime/*"),
         app=glob.glob("workflow/tinyperf/bench/c/*"),
         code=code("bench.cli"),
     output:
-        json="results/{data}/{task}/{model}/bench/{target}.json",
+        json=layout.BENCH,
     log:
         "logs/bench/{data}/{task}/{model}/{target}.log",
     wildcard_constraints:

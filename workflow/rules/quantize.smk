@@ -8,8 +8,8 @@ rule quantize:
         profile=task_profile,
         code=code("quantize.cli"),
     output:
-        tflite="results/{data}/{task}/{model}/int8.tflite",
-        summary="results/{data}/{task}/{model}/quantize.json",
+        tflite=layout.INT8,
+        summary=layout.QUANTIZE,
     log:
         "logs/quantize/{data}/{task}/{model}.log",
     wildcard_constraints:
@@ -60,8 +60,8 @@ rule import_model:
         tflite=model_to_import,
         code=code("quantize.cli"),
     output:
-        tflite="results/{data}/{task}/{model}/int8.tflite",
-        summary="results/{data}/{task}/{model}/quantize.json",
+        tflite=layout.INT8,
+        summary=layout.QUANTIZE,
     log:
         "logs/import_model/{data}/{task}/{model}.log",
     wildcard_constraints:
@@ -81,12 +81,12 @@ rule import_model:
 
 rule evaluate_host:
     input:
-        tflite="results/{data}/{task}/{model}/int8.tflite",
+        tflite=layout.INT8,
         float_model=float_model_if_any,
         data=data_dir,
         code=code("evaluate.cli"),
     output:
-        report="results/{data}/{task}/{model}/accuracy_host.json",
+        report=layout.HOST_ACCURACY,
     log:
         "logs/evaluate_host/{data}/{task}/{model}.log",
     params:

@@ -10,7 +10,7 @@ report: "../report/workflow.rst"
 
 
 CONFIG_HASH = config_hash(CFG)
-REPORT = "results/{data}/{model}"
+REPORT = layout.REPORT
 TRAINED_PLOTS = report_layout.plot_files(TASKS, BOARDS, trained=MODEL == "train")["training"]
 BENCH_PLOTS = report_layout.plot_files(TASKS, BOARDS, bench=bool(BENCH_BOARDS))["bench"]
 

@@ -6,7 +6,7 @@ from tinyperf.firmware import build as fwbuild
 from tinyperf.scenario import workflow as scenario_wf
 
 
-SCENARIO = "results/{data}/{model}/scenario/{scenario}/{board}"
+SCENARIO = layout.SCENARIO
 
 
 rule scenario_firmware:

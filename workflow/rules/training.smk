@@ -8,9 +8,9 @@ rule train:
         profile=task_profile,
         code=code("training.cli"),
     output:
-        model="results/{data}/{task}/train/float.keras",
-        history="results/{data}/{task}/train/history.json",
-        summary="results/{data}/{task}/train/train.json",
+        model=layout.fill(layout.FLOAT, model="train"),
+        history=layout.fill(layout.HISTORY, model="train"),
+        summary=layout.fill(layout.TRAIN_SUMMARY, model="train"),
     log:
         "logs/train/{data}/{task}.log",
     params:
@@ -30,8 +30,8 @@ rule reference_model:
         manifest="datasets/reference_fp32/{task}.yaml",
         code=code("training.cli"),
     output:
-        model="results/{data}/{task}/reference-ptq/float.keras",
-        summary="results/{data}/{task}/reference-ptq/reference.json",
+        model=layout.fill(layout.FLOAT, model="reference-ptq"),
+        summary=layout.fill(layout.REFERENCE_SUMMARY, model="reference-ptq"),
     log:
         "logs/reference_model/{data}/{task}.log",
     params:

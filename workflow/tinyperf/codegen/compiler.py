@@ -33,6 +33,8 @@ from tinyperf.codegen.reader import Model, Tensor, read_model
 from tinyperf.errors import ModelError
 from tinyperf.fsutil import atomic_dir
 
+#: what model.json, and every firmware built from it (memory.json), says ran the model
+ENGINE = "tinyperf"
 RUNTIME_DIR = Path(os.environ.get("TINYPERF_RUNTIME", Path(__file__).resolve().parents[3] / "firmware" / "runtime"))
 
 _CTYPE_BYTES = {"int8_t": 1, "int32_t": 4}
@@ -387,6 +389,7 @@ int {name}_invoke(const int8_t *input, int8_t *output)
 """
     meta: dict[str, Any] = {
         "name": name,
+        "engine": ENGINE,
         "target": target,
         "source": Path(what).name,
         "source_sha256": digest,

@@ -10,6 +10,7 @@ without is built as a hosted native program.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -184,6 +185,15 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
     return BuildResult(out_dir, out_dir / "firmware.elf", memory)
 
 
+def _generated(model_dir: Path) -> dict[str, Any]:
+    """The engine and kernel target of the generated model (its model.json), as the firmware records them."""
+    try:
+        meta = json.loads((model_dir / "model.json").read_text())
+    except (OSError, ValueError):
+        return {"engine": None, "target": None}
+    return {"engine": meta.get("engine", "tinyperf"), "target": meta.get("target")}
+
+
 def _memory_report(elf: Path, board: str, task: str, prof: dict[str, Any], model_dir: Path) -> dict[str, Any]:
     use = memory_use(elf)
     mem = prof["memory"]
@@ -191,6 +201,7 @@ def _memory_report(elf: Path, board: str, task: str, prof: dict[str, Any], model
         "board": board,
         "task": task,
         "model_dir": str(model_dir),
+        **_generated(model_dir),
         "firmware_sha256": sha256_file(elf),
         "flash": {"used_bytes": use.flash_bytes, "limit_bytes": mem.get("flash_bytes"), "sections": use.flash},
         "ram": {"used_bytes": use.ram_bytes, "limit_bytes": mem.get("ram_bytes"), "sections": use.ram},

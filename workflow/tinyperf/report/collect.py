@@ -127,11 +127,6 @@ def split_run_dir(run_dir: Path) -> tuple[str, str, str, str]:
     return data, task, model, board
 
 
-def codegen_target(board: str) -> str:
-    arch = profiles.board(board)["arch"]
-    return arch if arch in ("cortex-m4", "arc-em") else "portable"
-
-
 def load_run(run_dir: str | Path) -> Run:
     run_dir = Path(run_dir)
     data, task, model, board = split_run_dir(run_dir)
@@ -143,7 +138,6 @@ def load_run(run_dir: str | Path) -> Run:
         "train": run.task_dir / "train" / "train.json",
         "quantize": run.model_dir / "quantize.json",
         "host": run.model_dir / "accuracy_host.json",
-        "compiled": run.model_dir / "codegen" / codegen_target(board) / "model.json",
         "memory": run_dir / "firmware" / "memory.json",
         "performance": run_dir / "performance" / "results.json",
         "estimate": run_dir / "estimate" / "results.json",
@@ -152,17 +146,22 @@ def load_run(run_dir: str | Path) -> Run:
     if model != "train":
         # Only a model trained here has a training history; the reference and a user's model do not.
         del paths["history"], paths["train"]
-    if not paths["compiled"].exists():
-        found = sorted(run.model_dir.glob("codegen/*/model.json"))
-        if found:
-            paths["compiled"] = found[0]
     for name, path in paths.items():
         setattr(run, name, read_json(path))
         if getattr(run, name) is not None:
             run.files[name] = path
+    # The generated model this board's firmware was built from, as its memory.json records it (the target
+    # follows the board's architecture unless codegen.target overrode it: never guessed here).
+    # Read beside the run (a results tree may have been moved or copied); no target recorded, nothing read.
+    target = dig(run.memory, "target")
+    if target:
+        path = run.model_dir / "codegen" / str(target) / "model.json"
+        run.compiled = read_json(path)
+        if run.compiled is not None:
+            run.files["compiled"] = path
     if profiles.board(board)["arch"] == "cortex-m4":
-        found = [run.model_dir / "bench" / f"{codegen_target(board)}.json", *sorted(run.model_dir.glob("bench/*.json"))]
-        bench_path = next((f for f in found if f.exists()), None)
+        bench_path = run.model_dir / "bench" / f"{target}.json" if target else None
+        bench_path = bench_path if bench_path and bench_path.exists() else None
         models = dig(read_json(bench_path), "models") if bench_path else None
         if bench_path and isinstance(models, list) and models:
             run.bench = models[0]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tinyperf import layout as paths
+
 SUMMARY = "summary.csv"
 SUMMARY_HTML = "summary.html"
 OVERVIEW = ("latency.png", "accuracy.png", "memory.png")
@@ -40,7 +42,7 @@ def run_dirs(data: str, model: str, tasks: Iterable[str], boards: Iterable[str],
              estimates: Iterable[str] = ()) -> list[str]:
     """Run folders: the measured boards', then those of boards with a qemu_m4 estimate only."""
     boards = list(boards) + [b for b in estimates if b not in boards]
-    return [f"results/{data}/{t}/{model}/{b}" for t in tasks for b in boards]
+    return [paths.run_dir(data, t, model, b) for t in tasks for b in boards]
 
 
 def measured(data: str, model: str, tasks: Iterable[str], boards: Iterable[str],
@@ -53,13 +55,13 @@ def measured(data: str, model: str, tasks: Iterable[str], boards: Iterable[str],
 
 
 def host_accuracy(data: str, model: str, tasks: Iterable[str]) -> list[str]:
-    return [f"results/{data}/{t}/{model}/accuracy_host.json" for t in tasks]
+    return [paths.fill(paths.HOST_ACCURACY, data=data, task=t, model=model) for t in tasks]
 
 
 def targets(data: str, model: str, tasks: Iterable[str], boards: Iterable[str], bench: bool = False) -> list[str]:
     """Every report output for a selection: what `rule all` asks for."""
     tasks, boards = list(tasks), list(boards)
-    base = f"results/{data}/{model}"
+    base = paths.fill(paths.REPORT, data=data, model=model)
     plots = [f"{base}/plots/{n}" for names in plot_files(tasks, boards, model == "train", bench).values()
              for n in names]
     return [f"{base}/{SUMMARY}", f"{base}/{SUMMARY_HTML}", f"{base}/submission", *plots]
