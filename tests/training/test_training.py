@@ -164,6 +164,6 @@ def test_tracked_reference_manifests_pin_a_commit() -> None:
     from tinyperf.datasets import manifest as mf
     from tinyperf.training.reference import manifest
 
-    for task in profiles.TASKS:
+    for task in [t for t in profiles.TASKS if t != "ic2"]:  # ic2: no fp32 Keras weights published
         m = mf.load(manifest(task))
         assert all("/mlcommons/tiny/1afd2c9820f795965a6134facd0b4dfae41ef23f/" in a.url for a in m.archives)

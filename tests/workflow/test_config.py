@@ -122,3 +122,9 @@ def test_reference_source_plans_the_official_int8_files(tmp_path: Path) -> None:
 def test_lint_is_clean() -> None:
     proc = snakemake(REPO_ROOT, "--lint", check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_reference_ptq_is_refused_where_no_fp32_weights_exist() -> None:
+    with pytest.raises(ConfigError, match=r"reference-ptq needs the official fp32 Keras weights.*for ic2"):
+        config.validate({"model": "reference-ptq", "task": "all"})
+    assert config.tasks(config.validate({"model": "reference-ptq", "task": ["kws", "ic"]})) == ["kws", "ic"]

@@ -58,6 +58,14 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
             if not folder.is_dir():
                 raise ConfigError(f"key '{key}': no such folder {cfg[key]!r}")
             cfg[key] = str(folder.resolve())
+    if model == "reference-ptq":
+        # ic2's official fp32 weights exist only as a .tflite (its .h5 is not in the repository): no PTQ path
+        fp32 = profiles.REPO_ROOT / "datasets" / "reference_fp32"
+        missing = [t for t in tasks(cfg) if not (fp32 / f"{t}.yaml").is_file()]
+        if missing:
+            raise ConfigError(f"key 'model': reference-ptq needs the official fp32 Keras weights, which MLCommons "
+                              f"does not publish for {', '.join(missing)}; use model=reference (the official int8 "
+                              f"model) for {', '.join(missing)}, or list the tasks without it")
     if cfg["eval_data"] is not None:
         if model in ("train", "reference-ptq"):
             raise ConfigError(
