@@ -2,7 +2,10 @@
  *
  * Built twice by test_kernels.py: natively (the variants' DSP instructions emulated in C) and for qemu_m4 (the
  * real SXTB16/SMLAD/... instructions). The variants are compiled with their entry points renamed *_cm4 so both
- * sets link into one program. Prints "ok <cases>" or the first mismatch, then exits (semihosting on qemu). */
+ * sets link into one program. Prints "ok <cases>" or the first mismatch, then exits (semihosting on qemu).
+ * With scratch_report set (check_host's third argument), every variant call with scratch is also reported as a line
+ * "S <kernel> <params...> <bytes>": the highest scratch byte the C wrote, which test_scratch.py compares with
+ * codegen's planned scratch size for the same parameters. */
 #include <stdint.h>
 
 #include "tp_runtime.h"
@@ -30,6 +33,22 @@ static uint32_t rng_state;
 /* set for cases shaped like the reference models' layers: every channel's multiplier takes the one-SMLAL
  * requantization, depthwise 3x3 without dilation, so the variants' fast paths (assembly included) run */
 static int model_like;
+int scratch_report;
+
+/* Scratch high-water marks: fill with a canary before a call, find the last byte the call changed after it. */
+#define CANARY 0xA5u
+static void canary_fill(void *buf, int32_t n)
+{
+    uint8_t *b = buf;
+    int32_t i;
+    for (i = 0; i < n; i++) b[i] = (uint8_t)CANARY;
+}
+static int32_t high_water(const void *buf, int32_t n)
+{
+    const uint8_t *b = buf;
+    while (n > 0 && b[n - 1] == CANARY) n--;
+    return n;
+}
 
 static uint32_t rnd(void)
 {
@@ -53,6 +72,27 @@ static void putd(int32_t v)
         u /= 10u;
     } while (u);
     while (n) check_putc(b[--n]);
+}
+
+static void report(const char *kernel, const int32_t *v, int n, int32_t bytes)
+{
+    int i;
+    puts_("S ");
+    puts_(kernel);
+    for (i = 0; i < n; i++) {
+        check_putc(' ');
+        putd(v[i]);
+    }
+    check_putc(' ');
+    putd(bytes);
+    puts_("\r\n");
+}
+
+static void report_conv(const char *kernel, const tp_conv_params_t *p)
+{
+    const int32_t v[] = {p->in_c, p->out_c, p->k_h, p->k_w, p->k_c, p->dil_h, p->dil_w, p->stride_w, p->out_w,
+                         p->depth_multiplier};
+    report(kernel, v, (int)(sizeof v / sizeof v[0]), high_water(scratch, (int32_t)sizeof scratch));
 }
 
 static void fill_common(int32_t channels, int nbias, int32_t *amin, int32_t *amax, int32_t *oo, int32_t *io)
@@ -211,13 +251,16 @@ static int conv_case(int32_t k, int depthwise)
     nb = rnd() % 5 != 0;
     fill_common(p.out_c, nb, &p.act_min, &p.act_max, &p.output_offset, &p.input_offset);
     fill_data(n_in, n_w);
+    canary_fill(scratch, (int32_t)sizeof scratch);
     if (depthwise) {
         tp_depthwise_conv_2d_s8(&p, in, w, nb ? bias : 0, mult, shift, out_a);
         tp_depthwise_conv_2d_s8_cm4(&p, in, w, nb ? bias : 0, mult, shift, out_b);
+        if (scratch_report && p.scratch) report_conv("depthwise_conv_2d", &p);
         return compare("depthwise_conv_2d", k, n_out);
     }
     tp_conv_2d_s8(&p, in, w, nb ? bias : 0, mult, shift, out_a);
     tp_conv_2d_s8_cm4(&p, in, w, nb ? bias : 0, mult, shift, out_b);
+    if (scratch_report && p.scratch) report_conv("conv_2d", &p);
     if (compare("conv_2d", k, n_out)) return 1;
     return p.batches == 1 ? conv_overlapped(&p, k, n_in, n_out, nb) : 0;
 }
@@ -298,8 +341,13 @@ static int fc_case(int32_t k)
         for (i = 0; i < p.out_features * p.in_features; i++) w[i] = (int8_t)(i % 2 ? -127 : 127);
     }
     tp_fully_connected_s8(&p, in, w, nb ? bias : 0, mult, shift, out_a);
+    canary_fill(scratch, (int32_t)sizeof scratch);
     if (pack && fc_pack(&p, nb)) {
         tp_fully_connected_s8_cm4(&p, in, w_packed, row_const, mult, shift, out_b);
+        if (scratch_report) {
+            const int32_t v[] = {p.packed, p.chunk, p.out_features, p.in_features};
+            report("fully_connected", v, 4, high_water(scratch, (int32_t)sizeof scratch));
+        }
     } else {
         tp_fully_connected_s8_cm4(&p, in, w, nb ? bias : 0, mult, shift, out_b);
     }
@@ -336,8 +384,10 @@ static int add_case(int32_t k)
     p.scratch = rnd() % 8 ? tables : 0;
     for (i = 0; i < s1; i++) in[i] = (int8_t)range(-128, 127);
     for (i = 0; i < s2; i++) in2[i] = (int8_t)range(-128, 127);
+    canary_fill(tables, (int32_t)sizeof tables);
     tp_add_s8(&p, in, in2, out_a);
     tp_add_s8_cm4(&p, in, in2, out_b);
+    if (scratch_report && p.scratch) report("add", 0, 0, high_water(tables, (int32_t)sizeof tables));
     return compare("add", k, n);
 }
 

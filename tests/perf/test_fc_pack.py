@@ -1,4 +1,4 @@
-"""cortex-m4 FULLY_CONNECTED codegen-time packing (lower.retarget): layout, refusals, and whole models bit-exact
+"""cortex-m4 FULLY_CONNECTED codegen-time packing (its prepare step): layout, refusals, and whole models bit-exact
 with tflite-micro through the packed kernel (its C arithmetic, host build; qemu_m4 runs are in test_bench)."""
 
 from __future__ import annotations
@@ -9,7 +9,13 @@ import numpy as np
 
 from tests.codegen import harness
 from tests.conftest import reference_model
-from tinyperf.codegen.lower import Const, Lowered, retarget
+from tinyperf.codegen import targets
+from tinyperf.codegen.lower import Const, Lowered
+
+
+def retarget(low: Lowered, target: str) -> Lowered:
+    """The operand layout the target's FULLY_CONNECTED kernel expects (its descriptor's prepare)."""
+    return targets.kernel("fully_connected", target).prepare(low)
 
 
 def _fc(w: np.ndarray, bias: np.ndarray | None, io: int = 3) -> Lowered:

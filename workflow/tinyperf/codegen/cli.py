@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tinyperf.codegen.lower import TARGETS
+from tinyperf.codegen.targets import TARGETS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

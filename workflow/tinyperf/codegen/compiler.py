@@ -7,27 +7,22 @@ import json
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tinyperf.codegen import planner, rewrite
+from tinyperf.codegen import planner, rewrite, targets
 from tinyperf.codegen.lower import (
     ALIAS_OPS,
     HEADERS,
-    KERNEL_FILES,
-    TARGET_HEADERS,
-    TARGETS,
     Const,
     Lowered,
     Lowering,
     RawC,
     c_ident,
-    in_place_ok,
     overlap_lead,
-    retarget,
-    scratch_bytes,
 )
 from tinyperf.codegen.reader import Model, Tensor, read_model
 from tinyperf.errors import ModelError
@@ -156,8 +151,8 @@ def compile_model(
 ) -> dict[str, Any]:
     """Compile *tflite_path* into *out_dir* (replaced atomically). Returns what NAME.json holds."""
     _check_name(name)
-    if target not in TARGETS:
-        raise ModelError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    if target not in targets.TARGETS:
+        raise ModelError(f"unknown target {target!r}; choose one of {', '.join(targets.TARGETS)}")
     if arena not in ARENAS:
         raise ModelError(f"unknown arena {arena!r}; choose one of {', '.join(ARENAS)}")
     path = Path(tflite_path)
@@ -177,15 +172,33 @@ def compile_model(
     return meta
 
 
-def generate(
-    model: Model, data: bytes, what: str, name: str, target: str, arena_kind: str = "static"
-) -> tuple[dict[str, str], dict[str, Any]]:
-    _validate_model(model, what)
-    model = rewrite.dilated_convolutions(model, what)
+def lower_for(model: Model, what: str, target: str) -> list[Lowered]:
+    """Every operator as its kernel call, in the operand layout of the target's kernel."""
     lowering = Lowering(model, what)
-    lowered: list[Lowered] = [retarget(lowering.lower(op), target) for op in model.operators]
+    out = []
+    for op in model.operators:
+        low = lowering.lower(op)
+        out.append(targets.kernel(low.kernel, target).prepare(low) if low.kernel else low)
+    return out
 
-    # ---- lifetimes --------------------------------------------------------------------------------------------
+
+@dataclass
+class ArenaPlan:
+    """Where every activation tensor (and every layer's scratch, a negative key) lives in the arena."""
+
+    offsets: dict[int, int]
+    arena: int
+    groups: list[Any]
+    sizes: dict[int, int]
+    first: dict[int, int]
+    last: dict[int, int]
+    const_alias: dict[int, int]  # RESHAPE outputs of constants: copied from flash
+    scratch: dict[int, int]  # layer -> its scratch's key
+
+
+def plan_arena(model: Model, lowered: list[Lowered], what: str, target: str) -> ArenaPlan:
+    """Lifetimes of the activations, the in-place and overlap merges the target's kernels allow, their scratch,
+    then the planner's placement."""
     n_ops = len(model.operators)
     in_idx, out_idx = model.inputs[0], model.outputs[0]
     first: dict[int, int] = {in_idx: -1}
@@ -219,19 +232,41 @@ def generate(
                 merges.append((op.index, src, op.outputs[0], True, 0))
         elif src < 0 or model.tensors[src].data is not None:
             continue
-        elif (low.in_place or in_place_ok(low.kernel, low.params, target)) and sizes[src] == sizes[op.outputs[0]]:
+        elif ((low.in_place or (low.kernel and targets.kernel(low.kernel, target).in_place(low.params)))
+              and sizes[src] == sizes[op.outputs[0]]):
             merges.append((op.index, src, op.outputs[0], False, 0))
         elif (lead := overlap_lead(low.kernel, low.params)) is not None:
             merges.append((op.index, src, op.outputs[0], False, lead))
     # per-layer working memory of the target's kernels: a pseudo-tensor (negative key) live during its layer only
     scratch: dict[int, int] = {}
     for op, low in zip(model.operators, lowered, strict=True):
-        n = scratch_bytes(low.kernel, low.params, target)
+        n = targets.kernel(low.kernel, target).scratch(low.params) if low.kernel else 0
         if n:
             key = -1 - op.index
             scratch[op.index] = key
             sizes[key], first[key], last[key] = n, op.index, op.index
     offsets, arena, groups = planner.plan(sizes, first, last, merges)
+    return ArenaPlan(offsets, arena, groups, sizes, first, last, const_alias, scratch)
+
+
+def generate(
+    model: Model, data: bytes, what: str, name: str, target: str, arena_kind: str = "static"
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Plan (lowering, arena), then emit NAME.c, NAME.h and what NAME.json holds."""
+    _validate_model(model, what)
+    model = rewrite.dilated_convolutions(model, what)
+    lowered = lower_for(model, what, target)
+    plan = plan_arena(model, lowered, what, target)
+    return emit(model, lowered, plan, data, what, name, target, arena_kind)
+
+
+def emit(model: Model, lowered: list[Lowered], plan: ArenaPlan, data: bytes, what: str, name: str, target: str,
+         arena_kind: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """The C of a planned model: one function per layer, constants labelled, the arena plan in a comment."""
+    offsets, arena, groups, sizes = plan.offsets, plan.arena, plan.groups, plan.sizes
+    first, last, const_alias, scratch = plan.first, plan.last, plan.const_alias, plan.scratch
+    n_ops = len(model.operators)
+    in_idx, out_idx = model.inputs[0], model.outputs[0]
 
     def tname(t: int) -> str:
         return model.tensors[t].name if t >= 0 else f"scratch of layer {-1 - t}"
@@ -241,8 +276,7 @@ def generate(
     kernels: list[str] = []
     for low in lowered:
         if low.kernel:
-            files = KERNEL_FILES[low.kernel]
-            f = files.get(target, files["portable"])
+            f = targets.kernel(low.kernel, target).source
             if f not in kernels:
                 kernels.append(f)
     const_defs: list[str] = []
@@ -278,9 +312,7 @@ def generate(
                 "weight_bytes": weight_bytes,
                 "const_bytes": const_bytes,
                 "arena_bytes": live,
-                "kernel": KERNEL_FILES[low.kernel].get(target, KERNEL_FILES[low.kernel]["portable"])
-                if low.kernel
-                else None,
+                "kernel": targets.kernel(low.kernel, target).source if low.kernel else None,
                 **low.info,
             }
         )
@@ -398,7 +430,7 @@ int {name}_invoke(const int8_t *input, int8_t *output)
         "arena_bytes": arena,
         "weight_bytes": total_weights,
         "macs": total_macs,
-        "kernel_files": sorted(kernels) + list(HEADERS) + list(TARGET_HEADERS.get(target, ())),
+        "kernel_files": sorted(kernels) + list(HEADERS) + list(targets.headers(target)),
         "ops": ops_json,
     }
     if arena_kind != "static":

@@ -14,50 +14,8 @@ from tinyperf.codegen import quant
 from tinyperf.codegen.reader import Model, Operator, Tensor
 from tinyperf.errors import ModelError
 
-#: Kernel source per (op kernel, target); targets without an entry use the portable file.
-KERNEL_FILES: dict[str, dict[str, str]] = {
-    "conv_2d": {"portable": "tp_conv_2d.c", "cortex-m4": "tp_conv_2d_cm4.c"},
-    "depthwise_conv_2d": {"portable": "tp_depthwise_conv_2d.c", "cortex-m4": "tp_depthwise_conv_2d_cm4.c"},
-    "fully_connected": {"portable": "tp_fully_connected.c", "cortex-m4": "tp_fully_connected_cm4.c"},
-    "average_pool_2d": {"portable": "tp_average_pool_2d.c"},
-    "max_pool_2d": {"portable": "tp_max_pool_2d.c"},
-    "add": {"portable": "tp_add.c", "cortex-m4": "tp_add_cm4.c"},
-    "mul": {"portable": "tp_mul.c"},
-    "softmax": {"portable": "tp_softmax.c"},
-    "logistic": {"portable": "tp_logistic.c"},
-    "mean": {"portable": "tp_mean.c"},
-    "pad": {"portable": "tp_pad.c"},
-    "concatenation": {"portable": "tp_concatenation.c"},
-    "quantize": {"portable": "tp_quantize.c"},
-    "dequantize": {"portable": "tp_dequantize.c"},
-}
+#: the runtime headers every generated model's folder gets
 HEADERS = ("tp_fixedpoint.h", "tp_runtime.h", "tp_mem.h", "tp_conv_ref.h")
-#: Extra headers the variant files of a target include.
-TARGET_HEADERS: dict[str, tuple[str, ...]] = {"cortex-m4": ("tp_cm4.h",)}
-TARGETS = ("portable", "cortex-m4", "arc-em")
-
-
-def _dw_ring(params: dict) -> bool:
-    """tp_depthwise_conv_2d_cm4.c's row-ring path (3x3, depth multiplier 1, channels a multiple of 4)."""
-    return (params["depth_multiplier"] == 1 and params["in_c"] % 4 == 0 and params["dil_h"] == 1
-            and params["dil_w"] == 1 and (params["k_h"], params["k_w"]) == (3, 3))
-
-
-def in_place_ok(kernel: str | None, params: dict, target: str) -> bool:
-    """Whether a target's variant of *kernel* may write its output over its (same-sized) input, as documented in
-    the variant files: the cortex-m4 1x1 stride-1 convolution (each 4-pixel block is unpacked to scratch before
-    its outputs are written) and the 3x3 stride-1 depthwise row ring (rows enter the ring before any output row
-    overwrites them)."""
-    if target != "cortex-m4" or kernel not in ("conv_2d", "depthwise_conv_2d"):
-        return False
-    same = (params["in_h"], params["in_w"], params["in_c"]) == (params["out_h"], params["out_w"], params["out_c"])
-    stride1 = params["stride_h"] == 1 and params["stride_w"] == 1
-    if kernel == "conv_2d":
-        return (same and stride1 and params["k_h"] == 1 and params["k_w"] == 1 and params["k_c"] == params["in_c"]
-                and params["dil_h"] == 1 and params["dil_w"] == 1 and params["pad_h"] == 0 and params["pad_w"] == 0)
-    if kernel == "depthwise_conv_2d":
-        return same and stride1 and _dw_ring(params) and params["pad_h"] <= 2
-    return False
 
 
 def overlap_lead(kernel: str | None, params: dict) -> int | None:
@@ -78,92 +36,6 @@ def overlap_lead(kernel: str | None, params: dict) -> int | None:
     # pixel q's bytes are written while q's own reads may be pending (the block order is the laxer of the two)
     written = (np.arange(oh * ow) + 1) * oc
     return max(int(np.max(written - low_from)), 0)
-
-
-def scratch_bytes(kernel: str | None, params: dict, target: str) -> int:
-    """Arena bytes a target's variant of *kernel* needs as params.scratch (0: none); the formulas are the ones
-    the variant files document."""
-    if target != "cortex-m4":
-        return 0
-    if kernel == "depthwise_conv_2d":
-        c, kh, kw = params["in_c"], params["k_h"], params["k_w"]
-        if not _dw_ring(params):
-            return 0
-        wp = (params["out_w"] - 1) * params["stride_w"] + kw
-        return 2 * c * (kh * wp + kh * kw) + 16 * c  # int16 row ring, unpacked filter, bias + requantization words
-    if kernel == "fully_connected":
-        if not params.get("packed"):
-            return 0
-        # a/b words (4 bytes per 2 inputs of a chunk), then the int32 partial sums when there are several chunks
-        return 2 * params["chunk"] + (4 * params["out_features"] if params["packed"] == 2 else 0)
-    if kernel == "add":
-        return 2 * 256 * 4  # one int32 table per input, indexed by the int8 value
-    if kernel != "conv_2d":
-        return 0
-    if params["k_c"] != params["in_c"] or params["dil_h"] != 1 or params["dil_w"] != 1:
-        return 0
-    k = params["k_h"] * params["k_w"] * params["k_c"]
-    # 4 pixels x K values as int16 (K rounded up to whole 4-value chunks), then 3 requantization words per channel,
-    # then (k_c % 4 != 0) one pixel's K bytes staged for word-at-a-time unpacking
-    stage = 4 * ((k + 3) // 4) if params["k_c"] % 4 else 0
-    return 32 * ((k + 3) // 4) + 12 * params["out_c"] + stage
-
-def _fc_chunk(n: int) -> int:
-    """Inputs per pass of the cortex-m4 packed FULLY_CONNECTED (its 256-scaled sums are exact up to 256)."""
-    return next(c for c in range(min(n, 256), 7, -8) if n % c == 0)
-
-
-def retarget(low: Lowered, target: str) -> Lowered:
-    """Codegen-time operand layout for a target's variant: cortex-m4 FULLY_CONNECTED layers with inputs a multiple
-    of 8 and outputs a multiple of 4 get the filter interleaved four rows at a time with each odd byte stored
-    minus the sign of the even byte below it, and the bias replaced by bias + input_offset*sum(w) +
-    127*sum(w_odd) (the arithmetic is in tp_fully_connected_cm4.c). Same flash bytes as the model's layout."""
-    p = low.params
-    if target != "cortex-m4" or low.kernel != "fully_connected" or p["filter_offset"] != 0:
-        return low
-    n, o = p["in_features"], p["out_features"]
-    if n % 8 or o % 4:
-        return low
-    filt = next(c for c in low.consts if c.cname.endswith("_filter"))
-    w = filt.values.astype(np.int64).reshape(o, n)
-    odd = w[:, 1::2] - (w[:, 0::2] < 0)
-    if odd.min() < -128:
-        return low  # an odd -128 above a negative even byte has no adjusted form
-    packed = w.copy()
-    packed[:, 1::2] = odd
-    inter = packed.reshape(o // 4, 4, n // 4, 4).transpose(0, 2, 1, 3).reshape(-1).astype(np.int8)
-    prefix = filt.cname[: -len("_filter")]
-    old_bias = next((c for c in low.consts if c.cname == prefix + "_bias"), None)
-    bias = old_bias.values.astype(np.int64) if old_bias is not None else np.zeros(o, dtype=np.int64)
-    rowc = bias + p["input_offset"] * w.sum(axis=1) + 127 * w[:, 1::2].sum(axis=1)
-    rowc = ((rowc + 2**31) % 2**32 - 2**31).astype(np.int32)  # int32 wraparound, as the kernel's accumulator
-    consts = []
-    for c in low.consts:
-        if c is filt:
-            consts.append(Const(c.cname, c.ctype, inter, c.comment + ", 4-row interleaved (cortex-m4)", True))
-        elif c is not old_bias:
-            consts.append(c)
-    consts.insert(1, Const(prefix + "_bias", "int32_t", rowc, "row constants (cortex-m4)", old_bias is not None))
-    call = low.call if old_bias is not None else low.call.replace("_filter, 0, ", f"_filter, {prefix}_bias, ")
-    chunk = _fc_chunk(n)
-    req = next(c for c in low.consts if c.cname == prefix + "_requant").values
-    mults, shifts = req[0].astype(np.int64), req[1].astype(np.int64)
-    fast = bool(np.all((mults > 2**30) & (shifts >= -24) & (shifts <= -2)))  # tp_rq_init's one-SMLAL form
-    params = dict(p, chunk=chunk)
-    if fast and p["per_channel"]:
-        # tp_rq_init's constants per output feature, so the kernel's epilogue loads them with one LDM
-        hi = (1 << (-shifts - 2)) + p["output_offset"] * (1 << (-shifts - 1))
-        table = np.stack([mults, (hi + 2**31) % 2**32 - 2**31, -shifts - 1], axis=1).reshape(-1).astype(np.int32)
-        consts.append(Const(prefix + "_rq", "int32_t", table, "per-channel requantization constants (cortex-m4)",
-                            False))
-        params["rq"] = RawC(prefix + "_rq")
-        # the kernel then reads only the first multiplier and shift: the per-channel pairs would be dead flash
-        consts = [Const(c.cname, c.ctype, c.values[:, :1], c.comment + ", first channel's (cortex-m4 table above)",
-                        c.is_weight) if c.cname == prefix + "_requant" else c for c in consts]
-    # packed 2: int32 partial sums in scratch (several chunks, or requantized in C afterwards)
-    params["packed"] = 1 if fast and chunk == n else 2
-    info = dict(low.info, packed="cortex-m4 4-row")
-    return Lowered(low.kernel, low.params_type, params, call, consts, low.macs, info, low.in_place)
 
 
 class RawC(str):
