@@ -21,7 +21,6 @@ from tinyperf.codegen.lower import (
     Lowered,
     Lowering,
     RawC,
-    c_ident,
     overlap_lead,
 )
 from tinyperf.codegen.reader import Model, Tensor, read_model
@@ -293,7 +292,7 @@ def emit(model: Model, lowered: list[Lowered], plan: ArenaPlan, data: bytes, wha
 
     for op, low in zip(model.operators, lowered, strict=True):
         out_t = model.tensors[op.outputs[0]]
-        fname = f"l{op.index:03d}_{c_ident(out_t.name)}"
+        fname = f"l{op.index:03d}_{op.op.lower()}"  # short and readable; the TensorFlow name is in its comment
         weight_bytes = sum(c.values.size * _CTYPE_BYTES[c.ctype] for c in low.consts if c.is_weight)
         const_bytes = sum(c.values.size * _CTYPE_BYTES[c.ctype] for c in low.consts)
         total_weights += weight_bytes

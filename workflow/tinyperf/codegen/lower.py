@@ -5,7 +5,6 @@ Anything that cannot be compiled exactly raises ModelError naming the layer, the
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -556,11 +555,3 @@ class Lowering:
     op_reshape = _alias
     op_squeeze = _alias
     op_expand_dims = _alias
-
-
-
-def c_ident(name: str, limit: int = 48) -> str:
-    s = re.sub(r"[^0-9A-Za-z_]+", "_", name).strip("_")
-    if not s or s[0].isdigit():
-        s = "t_" + s
-    return s[:limit].rstrip("_")
