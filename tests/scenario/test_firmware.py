@@ -13,12 +13,16 @@ import yaml
 
 from tests.conftest import reference_model
 from tests.device.helpers import load_commands, pipe_session, write_evalset
-from tinyperf import profiles
+from tinyperf import cli, profiles
 from tinyperf.codegen.compiler import compile_model
 from tinyperf.firmware.build import build_firmware
 from tinyperf.scenario import spec
-from tinyperf.scenario.__main__ import main as scenario_main
 from tinyperf.scenario.build import build_scenario
+
+
+def scenario_main(argv: list[str]) -> int:
+    """`tinyperf scenario ARGV...`, what the rules run."""
+    return cli.main(["scenario", *argv])
 
 
 def scenario_file(tmp: Path, name: str, **data: Any) -> Path:

@@ -9,10 +9,15 @@ import pandas as pd
 
 from tests.conftest import reference_model
 from tests.device.helpers import write_evalset
+from tinyperf import cli
 from tinyperf.report import summary
 from tinyperf.scenario import spec
-from tinyperf.scenario.__main__ import main as scenario_main
 from tinyperf.scenario.build import build_scenario
+
+
+def scenario_main(argv: list[str]) -> int:
+    """`tinyperf scenario ARGV...`, what the rules run."""
+    return cli.main(["scenario", *argv])
 
 
 def test_scenario_rows_in_summary(tmp_path: Path) -> None:
