@@ -14,6 +14,7 @@ from tinyperf import config as tpconfig
 from tinyperf import layout
 from tinyperf import profiles
 from tinyperf import sources
+from tinyperf.datasets import manifest as manifests
 
 if sources.PACKAGE_DIR != (CHECKOUT / "workflow" / "tinyperf").resolve():
     # only when tinyperf was imported before this Snakefile ran (snakemake's API called from another checkout)
@@ -36,7 +37,7 @@ ESTIMABLE = profiles.estimable_boards()
 # Boards estimated on qemu_m4: those asked for, and any Cortex-M4 board in BOARDS with no port configured.
 ESTIMATES = list(dict.fromkeys(
     tpconfig.estimates(CFG)
-    + [b for b in BOARDS if tpconfig.needs_hardware(CFG, b) and profiles.board(b)["estimate_from"] == "qemu_m4"]
+    + [b for b in BOARDS if tpconfig.needs_hardware(CFG, b) and b in ESTIMABLE]
 ))
 SCENARIOS = tpconfig.scenarios(CFG)
 DATA = tpconfig.data_key(CFG)
@@ -104,8 +105,8 @@ def float_model_if_any(wildcards):
 
 def reference_int8_file(task):
     """Where the official int8 model of *task* lands beside its download record (datasets/reference_int8/)."""
-    doc = profiles.load_yaml(f"datasets/reference_int8/{task}.yaml")
-    return f"resources/reference_int8/{task}/{doc['archives'][0]['name']}"
+    (archive,) = manifests.load(f"datasets/reference_int8/{task}.yaml").archives
+    return f"resources/reference_int8/{task}/{archive.name}"
 
 
 def model_to_import(wildcards):

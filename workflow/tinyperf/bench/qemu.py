@@ -69,8 +69,6 @@ def _run(cmd: list[str], what: str, timeout: float | None = None) -> str:
 def toolchain() -> Toolchain:
     try:
         return Toolchain.of(BOARD)
-    except HardwareMissing:
-        raise
     except BuildError as exc:
         raise HardwareMissing(f"{exc}: apt-get install gcc-arm-none-eabi qemu-system-arm") from exc
 

@@ -140,14 +140,14 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
     with the same compiler flags as that board, on this board's layer (estimates on qemu_m4 of a Cortex-M4
     board that is not attached).
     """
-    tc = Toolchain.of(board, cflags_of, task)
-    prof = tc.prof
     model_dir = Path(model_dir).resolve()
     out_dir = Path(out_dir)
     if not (FIRMWARE_DIR / "boards" / board).is_dir():
         raise BuildError(f"board {board!r} has no firmware/boards/{board}/ folder (board layer not written yet)")
     if not model_dir.is_dir():
         raise BuildError(f"{model_dir}: no such model directory")
+    tc = Toolchain.of(board, cflags_of, task)
+    prof = tc.prof
     layer = board_layer(board, prof)
     includes = [f"-I{DUT_DIR}", *(f"-I{d}" for d in layer), f"-I{model_dir}"]
     defines = task_defines(task)

@@ -160,8 +160,8 @@ def load_run(run_dir: str | Path) -> Run:
         if run.compiled is not None:
             run.files["compiled"] = path
     if profiles.board(board)["arch"] == "cortex-m4":
-        bench_path = run.model_dir / "bench" / f"{target}.json" if target else None
-        bench_path = bench_path if bench_path and bench_path.exists() else None
+        bench_path = run.model_dir / "bench" / f"{target}.json"
+        bench_path = bench_path if target and bench_path.exists() else None
         models = dig(read_json(bench_path), "models") if bench_path else None
         if bench_path and isinstance(models, list) and models:
             run.bench = models[0]

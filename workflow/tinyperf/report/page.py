@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from tinyperf import fsutil, profiles
+from tinyperf.report.summary import published
 
 DASH = "–"
 
@@ -72,7 +73,7 @@ def _metric_value(value: Any, metric: str) -> str:
 
 def _published(row: pd.Series, metric: str) -> str:
     """The published figure exactly as its source prints it, the source in the tooltip."""
-    pub = profiles.task(str(row["task"]))["evaluation"].get("published")
+    pub = published(str(row["task"]))
     if pub is None:
         return DASH
     return f'<span title="{html.escape(pub["source"])}">{html.escape(pub["printed"])}</span>'

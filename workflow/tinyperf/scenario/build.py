@@ -113,14 +113,14 @@ def build_scenario(sc: Scenario, tflites: dict[str, Path], board: str, out_dir: 
         overflow: dict[str, int] = {}
         elf: Path | None = tmp / "firmware.elf"
         try:
-            tc.link(objs, tmp / "firmware.elf", blog, map_file=tmp / "firmware.map")
+            tc.link(objs, elf, blog, map_file=tmp / "firmware.map")
         except BuildError as exc:
             overflow = _overflow_numbers(str(exc))
             if not overflow:
                 raise
             # Measure what it would need: the same link in unbounded regions (profile-driven link scripts).
             try:
-                tc.link(objs, tmp / "firmware.elf", blog, map_file=tmp / "firmware.map", unbounded=_UNBOUNDED)
+                tc.link(objs, elf, blog, map_file=tmp / "firmware.map", unbounded=_UNBOUNDED)
             except BuildError:
                 elf = None
         mem = prof["memory"]
