@@ -25,6 +25,7 @@ STAGES: list[tuple[str, str]] = [
     ("train", "tinyperf.training.cli"),
     ("quantize", "tinyperf.quantize.cli"),
     ("evaluate", "tinyperf.evaluate.cli"),
+    ("engine", "tinyperf.engines.cli"),
     ("codegen", "tinyperf.codegen.cli"),
     ("build", "tinyperf.firmware.cli"),
     ("flash", "tinyperf.flash.cli"),

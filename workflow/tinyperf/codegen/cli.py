@@ -16,10 +16,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--arena", default="static", choices=["static", "extern"],
                    help="static: the arena inside NAME.c (default); extern: the caller provides it through the "
                    "NAME_arena pointer (models sharing one arena)")
+    p.add_argument("--engine", default="tinyperf",
+                   help="tinyperf (this compiler, default), or a TFLM engine of config/engines.yaml: the model "
+                   "array, its op resolver and TFLM's model_invoke instead of generated C")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.engine != "tinyperf":
+        from tinyperf.engines.glue import generate
+
+        meta = generate(args.model, args.output, args.engine)
+        print(f"{args.output}: {args.engine}, {meta['layers']} layers, ops {', '.join(meta['resolver_ops'])}, "
+              f"{meta['arena_bytes']} arena bytes")
+        return 0
     from tinyperf.codegen.compiler import compile_model
 
     meta = compile_model(args.model, args.output, name=args.name, target=args.target, arena=args.arena)

@@ -22,6 +22,7 @@ from typing import Any
 from tinyperf import REPO_ROOT, profiles
 from tinyperf.errors import BuildError
 from tinyperf.firmware.elfsize import memory_use
+from tinyperf.firmware.engine_library import EngineLibrary
 from tinyperf.firmware.toolchain import MODEL_WARNINGS, OWN_WARNINGS, BuildLog, Toolchain
 from tinyperf.fsutil import atomic_dir, sha256_file, write_json
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 FIRMWARE_DIR = profiles.FIRMWARE_DIR
 DUT_DIR = FIRMWARE_DIR / "dut"
+ENGINE_LIBC = FIRMWARE_DIR / "engines" / "tflm" / "freestanding"
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,14 @@ def board_sources(layer: list[Path]) -> list[Path]:
     return [p for d in layer for p in sorted(d.glob("*.c")) + sorted(d.glob("*.S"))]
 
 
-def _sources(layer: list[Path], model_dir: Path, freestanding: bool) -> list[tuple[Path, list[str]]]:
+def _sources(layer: list[Path], model_dir: Path, freestanding: bool,
+             engine: bool = False) -> list[tuple[Path, list[str]]]:
     own = sorted(DUT_DIR.glob("*.c")) + board_sources(layer)
     if freestanding:
         own += sorted((DUT_DIR / "freestanding").glob("*.c"))
-    model = sorted(model_dir.glob("*.c"))
+        if engine:  # the few C library functions TFLM calls, on a board without a C library
+            own += sorted(ENGINE_LIBC.glob("*.c"))
+    model = sorted(model_dir.glob("*.c")) + sorted(model_dir.glob("*.cc"))
     if not model:
         raise BuildError(f"{model_dir}: no .c files; expected the output of `tinyperf codegen MODEL -o DIR`")
     if not (model_dir / "model.h").exists():
@@ -132,13 +137,27 @@ def _overflow_error(output: str, task: str, board: str, prof: dict[str, Any],
     return BuildError(f"{task} does not fit {board}: region {region} overflowed by {over} bytes")
 
 
+def _engine_library(model_dir: Path, library: str | Path | None) -> EngineLibrary | None:
+    """The engine library a generated model needs (a TFLM model directory: its .cc files), or None."""
+    engine = _generated(model_dir)["engine"]
+    if engine in (None, "tinyperf"):
+        if library is not None:
+            raise BuildError(f"{model_dir}: tinyperf's generated C needs no engine library (--library given)")
+        return None
+    if library is None:
+        raise BuildError(f"{model_dir} is a {engine} model: give its library (`tinyperf engine library --engine "
+                         f"{engine} --board BOARD -o DIR`) as --library DIR")
+    return EngineLibrary.load(Path(library), engine)
+
+
 def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | Path,
-                   cflags_of: str | None = None) -> BuildResult:
+                   cflags_of: str | None = None, library: str | Path | None = None) -> BuildResult:
     """Compile and link; OUT gets firmware.elf (+ .bin/.hex for bare-metal boards), memory.json, build.log.
 
     *cflags_of* names another board whose architecture flags replace this board's: the same inference code
     with the same compiler flags as that board, on this board's layer (estimates on qemu_m4 of a Cortex-M4
-    board that is not attached).
+    board that is not attached). *library*: the engine library (libtflm.a and its library.json) of a TFLM
+    model directory, built for this board (or for *cflags_of*).
     """
     model_dir = Path(model_dir).resolve()
     out_dir = Path(out_dir)
@@ -149,16 +168,24 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
     tc = Toolchain.of(board, cflags_of, task)
     prof = tc.prof
     layer = board_layer(board, prof)
-    includes = [f"-I{DUT_DIR}", *(f"-I{d}" for d in layer), f"-I{model_dir}"]
+    lib = _engine_library(model_dir, library)
+    if lib is not None:
+        lib.check_board(cflags_of or board)
+    includes = [f"-I{DUT_DIR}", *(f"-I{d}" for d in layer), f"-I{model_dir}", f"-I{FIRMWARE_DIR / 'runtime'}"]
     defines = task_defines(task)
     blog = BuildLog()
 
     with atomic_dir(out_dir) as tmp:
-        objs = [str(tc.compile(src, tmp / "obj" / f"{i:03d}_{src.stem}.o", [*defines, *warnings, *includes], blog))
-                for i, (src, warnings) in enumerate(_sources(layer, model_dir, tc.freestanding))]
+        objs = []
+        for i, (src, warnings) in enumerate(_sources(layer, model_dir, tc.freestanding, lib is not None)):
+            obj = tmp / "obj" / f"{i:03d}_{src.stem}.o"
+            if src.suffix == ".cc":
+                objs.append(str(lib.compile(src, obj, [f"-I{model_dir}"], blog)))  # type: ignore[union-attr]
+            else:
+                objs.append(str(tc.compile(src, obj, [*defines, *warnings, *includes], blog)))
         elf = tmp / "firmware.elf"
         try:
-            tc.link(objs, elf, blog, map_file=tmp / "firmware.map")
+            tc.link(objs, elf, blog, map_file=tmp / "firmware.map", libs=lib.link_libs(tc) if lib else None)
         except BuildError as exc:
             err = _overflow_error(str(exc), task, board, prof, tmp / "firmware.map")
             if err:
@@ -171,6 +198,8 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
         memory["cflags"] = tc.arch
         if cflags_of:
             memory["cflags_of"] = cflags_of
+        if lib is not None:
+            memory["library"] = lib.record_summary()
         write_json(tmp / "memory.json", memory)
         (tmp / "build.log").write_text(blog.text())
         for kind in ("flash", "ram"):

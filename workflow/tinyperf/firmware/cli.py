@@ -15,6 +15,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--task", required=True, choices=TASKS)
     p.add_argument("--cflags-of", choices=BOARDS, default=None,
                    help="compile with another board's architecture flags (an estimate run on qemu_m4)")
+    p.add_argument("--library", default=None,
+                   help="a TFLM model's engine library (the folder `tinyperf engine library` wrote)")
     p.add_argument("-o", "--out", required=True, help="output directory (firmware.elf, memory.json, build.log)")
     p.set_defaults(func=run)
 
@@ -22,7 +24,8 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tinyperf.firmware.build import build_firmware
 
-    result = build_firmware(args.board, args.model, args.task, args.out, cflags_of=args.cflags_of)
+    result = build_firmware(args.board, args.model, args.task, args.out, cflags_of=args.cflags_of,
+                            library=args.library)
     flash, ram = result.memory["flash"], result.memory["ram"]
     print(f"{result.firmware}: flash {flash['used_bytes']} B, RAM {ram['used_bytes']} B")
     return 0

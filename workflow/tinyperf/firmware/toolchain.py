@@ -164,20 +164,22 @@ class Toolchain:
         return obj
 
     def link(self, objs: list[str], elf: Path, blog: BuildLog, map_file: Path | None = None,
-             unbounded: int | None = None) -> Path:
+             unbounded: int | None = None, libs: list[str] | None = None) -> Path:
         """A bare-metal board: no C library or startup files, the profile's memory map, the board's link.ld.
-        A hosted one (host): a native executable."""
+        A hosted one (host): a native executable. *libs*: an engine's C++ library and what it needs, linked
+        after the objects (with g++ on a hosted board)."""
         if not self.freestanding:
-            blog.run([self.cc, *self.arch, "-Wl,--gc-sections", *objs, "-o", str(elf)], "linking")
+            driver = self.prefix + "g++" if libs is not None else self.cc
+            blog.run([driver, *self.arch, "-Wl,--gc-sections", *objs, *(libs or []), "-o", str(elf)], "linking")
             return elf
         tc = self.prof["toolchain"]
         # toolchain.libgcc: false for a toolchain whose libgcc is built for another core (Debian's ARC libgcc is
         # ARC HS code): the firmware then carries what it needs, and anything else fails to link
-        libs = ["-lgcc"] if tc.get("libgcc", True) else []
+        gcc = ["-lgcc"] if tc.get("libgcc", True) else []
         mapping = [f"-Wl,-Map={map_file}"] if map_file else []
         blog.run([self.cc, *self.arch, "-nostdlib", "-nostartfiles", *tc.get("ldflags", []),
                   *memory_defsyms(self.prof, unbounded), "-T", str(self.linker_script), "-Wl,--gc-sections",
-                  *mapping, *objs, *libs, "-o", str(elf)], "linking")
+                  *mapping, *objs, *(libs or []), *gcc, "-o", str(elf)], "linking")
         return elf
 
     def images(self, elf: Path, out_dir: Path, blog: BuildLog) -> None:

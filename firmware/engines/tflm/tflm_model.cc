@@ -1,0 +1,75 @@
+/* The TFLM engine behind the DUT's model interface (model.h): the model array, an op resolver of the ops the
+ * model uses (model_ops.h, generated), and a MicroInterpreter on a static arena of MODEL_ARENA_SIZE bytes, the
+ * size TFLM itself needs for this model. The interpreter is constructed in static storage on the first call, not
+ * by a global constructor, so no board's startup has to run C++ initialisers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <new>
+
+#include "model.h"
+#include "model_ops.h"
+#include "tensorflow/lite/micro/micro_interpreter.h"
+#include "tensorflow/lite/micro/micro_mutable_op_resolver.h"
+
+extern "C" const unsigned char tp_tflm_model[];
+
+namespace {
+
+using Resolver = tflite::MicroMutableOpResolver<TP_TFLM_OP_COUNT>;
+
+alignas(16) uint8_t arena[MODEL_ARENA_SIZE];
+alignas(Resolver) uint8_t resolver_storage[sizeof(Resolver)];
+alignas(tflite::MicroInterpreter) uint8_t interpreter_storage[sizeof(tflite::MicroInterpreter)];
+tflite::MicroInterpreter *interpreter = nullptr;
+bool failed = false;
+
+tflite::MicroInterpreter *get_interpreter() {
+    if (interpreter != nullptr || failed) return interpreter;
+    Resolver *resolver = new (resolver_storage) Resolver();
+#define TP_ADD_OP(method) resolver->method();
+    TP_TFLM_OPS(TP_ADD_OP)
+#undef TP_ADD_OP
+    tflite::MicroInterpreter *it = new (interpreter_storage)
+        tflite::MicroInterpreter(tflite::GetModel(tp_tflm_model), *resolver, arena, sizeof arena);
+    if (it->AllocateTensors() != kTfLiteOk || it->input(0)->bytes != MODEL_INPUT_SIZE ||
+        it->output(0)->bytes != MODEL_OUTPUT_SIZE) {
+        failed = true;
+        return nullptr;
+    }
+    interpreter = it;
+    return interpreter;
+}
+
+}  // namespace
+
+extern "C" int model_invoke(const int8_t *input, int8_t *output) {
+    tflite::MicroInterpreter *it = get_interpreter();
+    if (it == nullptr) return 1;
+    int8_t *in = it->input(0)->data.int8;
+    for (size_t i = 0; i < MODEL_INPUT_SIZE; i++) in[i] = input[i];
+    if (it->Invoke() != kTfLiteOk) return 2;
+    const int8_t *out = it->output(0)->data.int8;
+    for (size_t i = 0; i < MODEL_OUTPUT_SIZE; i++) output[i] = out[i];
+    return 0;
+}
+
+extern "C" size_t model_arena_used_bytes(void) {
+    tflite::MicroInterpreter *it = get_interpreter();
+    return it == nullptr ? 0 : it->arena_used_bytes();
+}
+
+/* TFLM's log goes nowhere: the DUT's serial line carries the MLPerf protocol only (errors surface as the
+ * protocol's failure of the inference). */
+extern "C" void DebugLog(const char *format, va_list args) {
+    (void)format;
+    (void)args;
+}
+
+extern "C" int DebugVsnprintf(char *buffer, size_t buf_size, const char *format, va_list vlist) {
+    (void)format;
+    (void)vlist;
+    if (buf_size > 0) buffer[0] = '\0';
+    return 0;
+}
