@@ -4,6 +4,8 @@
 #   snakemake --cores all --configfile config/demo.yaml       the offline demo (synthetic data, no hardware)
 #
 # Stages, one rule file each: datasets -> training -> quantization -> codegen -> firmware -> flash -> measure.
+import re
+
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -20,12 +22,14 @@ wildcard_constraints:
     board="|".join(profiles.BOARDS),
     data="real|synth|official",
     model=r"train|reference|reference-ptq|byom-[0-9a-f]{12}",
-    target="portable|cortex-m4|arc-em",
+    target="portable|cortex-m4|arc-em|" + "|".join(TFLM_ENGINES),
+    engine="|".join(re.escape(e) for e in dict.fromkeys([*engine_sources.engines(), *ENGINES])),
 
 
 include: "workflow/rules/datasets.smk"
 include: "workflow/rules/training.smk"
 include: "workflow/rules/quantize.smk"
+include: "workflow/rules/engines.smk"
 include: "workflow/rules/codegen.smk"
 include: "workflow/rules/firmware.smk"
 include: "workflow/rules/measure.smk"
@@ -36,6 +40,6 @@ include: "workflow/rules/scenario.smk"
 rule all:
     input:
         all_targets(),
-        report_layout.targets(DATA, MODEL, TASKS, BOARDS, bench=bool(BENCH_BOARDS)),
+        report_layout.targets(DATA, MODEL, TASKS, BOARDS, bench=bool(BENCH_BOARDS), engines=ENGINES),
         scenario_wf.targets(DATA, MODEL, SCENARIOS, BOARDS),
     default_target: True

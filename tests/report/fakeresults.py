@@ -160,7 +160,7 @@ def _accuracy_files(out: Path, task: str, host: dict[str, Any]) -> None:
 def write_run(root: Path, data: str, task: str, model: str, board: str) -> Path:
     import json
 
-    run_dir = root / data / task / model / board
+    run_dir = root / data / task / model / "tinyperf" / board
     prof = profiles.board(board)
     host = json.loads((root / data / task / model / "accuracy_host.json").read_text())
     if board in ("host", "qemu_m4"):
@@ -186,7 +186,7 @@ def _built_from(run_dir: Path, board: str) -> dict[str, str]:
     from tinyperf.config import codegen_target
 
     target = codegen_target({"codegen": {"target": "auto"}}, board)
-    return {"model_dir": str(run_dir.parent / "codegen" / target), "engine": "tinyperf", "target": target}
+    return {"model_dir": str(run_dir.parent.parent / "codegen" / target), "engine": "tinyperf", "target": target}
 
 
 def write_tree(root: Path, data: str = "synth", model: str = "train", tasks: tuple[str, ...] = ("kws", "ad"),

@@ -71,10 +71,10 @@ def test_a_missing_stage_output_is_reported_not_invented(results_tree: tuple[Pat
     shutil.copytree(root, copy)
     (copy / "synth/kws/train/codegen/portable/model.json").unlink()
     (copy / "synth/kws/train/codegen/cortex-m4/model.json").unlink()
-    df = summary.build([copy / "synth/kws/train/host"], config_hash="x")
-    assert summary.missing_required(df) == {"kws/host/train": ["macs", "weight_bytes", "arena_bytes"]}
+    df = summary.build([copy / "synth/kws/train/tinyperf/host"], config_hash="x")
+    assert summary.missing_required(df) == {"kws/host/tinyperf/train": ["macs", "weight_bytes", "arena_bytes"]}
     out = tmp_path / "s.csv"
-    assert main(["report", "summary", str(copy / "synth/kws/train/host"), "-o", str(out), "--strict"]) == 1
+    assert main(["report", "summary", str(copy / "synth/kws/train/tinyperf/host"), "-o", str(out), "--strict"]) == 1
 
 
 def test_config_hash_is_of_the_effective_configuration() -> None:

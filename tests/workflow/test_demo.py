@@ -27,7 +27,7 @@ THRESHOLDS = {"kws": 0.6, "vww": 0.75, "ic": 0.6, "ad": 0.8}
 
 
 def run_dir(wd: Path, task: str, board: str) -> Path:
-    return wd / "results" / "synth" / task / "train" / board
+    return wd / "results" / "synth" / task / "train" / "tinyperf" / board
 
 
 def host_report(wd: Path, task: str) -> dict:

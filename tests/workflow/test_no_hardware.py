@@ -41,7 +41,7 @@ def test_run_stops_at_the_first_step_needing_hardware(demo: Path, board: str) ->
     assert EXIT_STOPPED in out
     assert message in out and command in out  # the job's log is shown (show-failed-logs in the profile)
     assert f"rerun: snakemake --cores all --config board={board} task=ad" in out.replace("Then rerun", "rerun")
-    run = demo / "results" / "synth" / "ad" / "train" / board
+    run = demo / "results" / "synth" / "ad" / "train" / "tinyperf" / board
     assert not (run / "flash.json").exists() and not (run / "performance").exists()
     if step == "flash":
         assert (run / "firmware" / "memory.json").exists()  # the real cross build ran

@@ -85,7 +85,7 @@ def test_the_published_kws_accuracy_is_reproduced_on_host_and_qemu_m4(official_r
         row = df.loc[("kws", board)]
         assert row["device_value"] == 0.901 and row["int8_value"] == 0.901, row
         assert bool(row["reproduced"]) is True and row["published_value"] == 0.901
-        text = (official_run / f"results/official/kws/reference/{board}/accuracy/results.txt").read_text()
+        text = (official_run / f"results/official/kws/reference/tinyperf/{board}/accuracy/results.txt").read_text()
         assert "Top-1: 90.1%" in text
     tree = official_run / "results" / "official" / "reference" / "submission"
     proc = subprocess.run([sys.executable, "-m", "tinyperf", "submission", "check", str(tree)], capture_output=True,

@@ -15,6 +15,8 @@ from tinyperf import layout
 from tinyperf import profiles
 from tinyperf import sources
 from tinyperf.datasets import manifest as manifests
+from tinyperf.engines import sources as engine_sources
+from tinyperf.engines.library import board_of_key, toolchain_key
 
 if sources.PACKAGE_DIR != (CHECKOUT / "workflow" / "tinyperf").resolve():
     # only when tinyperf was imported before this Snakefile ran (snakemake's API called from another checkout)
@@ -40,6 +42,10 @@ ESTIMATES = list(dict.fromkeys(
     + [b for b in BOARDS if tpconfig.needs_hardware(CFG, b) and b in ESTIMABLE]
 ))
 SCENARIOS = tpconfig.scenarios(CFG)
+# Engines side by side on every board; PREBUILT: the engine of a user's firmware image (config firmware=PATH)
+ENGINES = tpconfig.engines(CFG)
+PREBUILT = CFG["firmware_engine"] if CFG["firmware"] else None
+TFLM_ENGINES = [e for e in engine_sources.engines() if engine_sources.is_tflm(e)]
 DATA = tpconfig.data_key(CFG)
 MODEL = tpconfig.model_key(CFG)
 # Tasks with a dataset of their own (ic2 reads ic's: data_dir)
@@ -125,8 +131,29 @@ def official_inputs(wildcards):
 
 
 def codegen_dir(wildcards):
-    target = tpconfig.codegen_target(CFG, wildcards.board)
+    """The model directory a run's firmware is built from: tinyperf's C for the board's target, or the TFLM
+    engine's model array and resolver (codegen/<engine>)."""
+    if wildcards.engine == engine_sources.DEFAULT_ENGINE:
+        target = tpconfig.codegen_target(CFG, wildcards.board)
+    else:
+        target = wildcards.engine
     return layout.fill(layout.CODEGEN, target=target, **dict(wildcards.items()))
+
+
+def engine_library(wildcards):
+    """A TFLM engine's library for the board whose flags the firmware is compiled with; none for tinyperf."""
+    if wildcards.engine == engine_sources.DEFAULT_ENGINE:
+        return []
+    return layout.fill(layout.ENGINE_LIBRARY, engine=wildcards.engine, toolchain=toolchain_key(wildcards.board))
+
+
+def library_option(wildcards, input):
+    return f"--library {input.library}" if input.library else ""
+
+
+def engine_source_records(wildcards):
+    """The verified sources an engine's library is compiled from."""
+    return [layout.fill(layout.ENGINE_SOURCE, source=s) for s in engine_sources.engine(wildcards.engine)["sources"]]
 
 
 # One job at a time per physical board: each flash/measure job takes one unit of its board's resource, of which
@@ -137,8 +164,8 @@ for _lock in BOARD_LOCKS:
         workflow.register_resource(_lock, 1)
 
 
-def run_dir(task, board):
-    return layout.run_dir(DATA, task, MODEL, board)
+def run_dir(task, board, engine):
+    return layout.run_dir(DATA, task, MODEL, board, engine)
 
 
 def estimate_before_flash(wildcards):
@@ -152,6 +179,14 @@ def estimate_before_flash(wildcards):
 BENCH_BOARDS = [b for b in dict.fromkeys(BOARDS + ESTIMATES) if profiles.board(b)["arch"] == "cortex-m4"]
 
 
+# The TFLM engines' qemu_m4 libraries, for `tinyperf bench` to count TFLM live beside tinyperf.
+BENCH_LIBRARIES = {
+    e: layout.fill(layout.ENGINE_LIBRARY, engine=e, toolchain=toolchain_key("qemu_m4"))
+    for e in ENGINES
+    if e in TFLM_ENGINES and BENCH_BOARDS
+}
+
+
 def bench_files(wildcards):
     """`tinyperf bench` figures for every Cortex-M4 board's run (qemu_m4 counts the code those boards run)."""
     targets = sorted({tpconfig.codegen_target(CFG, b) for b in BENCH_BOARDS})
@@ -163,8 +198,11 @@ def all_targets():
     targets = []
     for task in TASKS:
         targets.append(layout.fill(layout.HOST_ACCURACY, data=DATA, task=task, model=MODEL))
-        for board in BOARDS:
-            targets += [f"{run_dir(task, board)}/performance", f"{run_dir(task, board)}/accuracy"]
-        for board in ESTIMATES:
-            targets += [f"{run_dir(task, board)}/firmware", f"{run_dir(task, board)}/estimate"]
+        for engine in ENGINES:
+            for board in BOARDS:
+                run = run_dir(task, board, engine)
+                targets += [f"{run}/performance", f"{run}/accuracy"]
+            for board in ESTIMATES:
+                run = run_dir(task, board, engine)
+                targets += [f"{run}/firmware", f"{run}/estimate"]
     return targets

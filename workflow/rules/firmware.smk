@@ -7,6 +7,7 @@ from tinyperf.firmware import build as fwbuild
 rule firmware:
     input:
         src=codegen_dir,
+        library=engine_library,
         dut=glob.glob("firmware/dut/*"),
         board_src=lambda wc: fwbuild.board_layer_files(wc.board),
         profile=board_profile,
@@ -15,12 +16,37 @@ rule firmware:
     output:
         fw=directory(f"{layout.RUN}/firmware"),
     log:
-        "logs/firmware/{data}/{task}/{model}/{board}.log",
+        "logs/firmware/{data}/{task}/{model}/{engine}/{board}.log",
+    wildcard_constraints:
+        engine="|".join(engine_sources.engines()),
+    params:
+        library=library_option,
     conda:
         "../../envs/firmware.yaml"
     shell:
-        "tinyperf build --board {wildcards.board} --model {input.src} --task {wildcards.task} -o {output.fw} "
-        "> {log} 2>&1"
+        "tinyperf build --board {wildcards.board} --model {input.src} --task {wildcards.task} {params.library} "
+        "-o {output.fw} > {log} 2>&1"
+
+
+# A user's prebuilt image (config firmware=PATH) in place of a build: checked, sized, recorded with its engine.
+if PREBUILT:
+
+    rule prebuilt_firmware:
+        input:
+            image=CFG["firmware"],
+            profile=board_profile,
+            code=code("firmware.cli"),
+        output:
+            fw=directory(f"{layout.RUN}/firmware"),
+        log:
+            "logs/firmware/{data}/{task}/{model}/{engine}/{board}.log",
+        wildcard_constraints:
+            engine=re.escape(PREBUILT),
+        conda:
+            "../../envs/firmware.yaml"
+        shell:
+            "tinyperf build --board {wildcards.board} --task {wildcards.task} --prebuilt {input.image} "
+            "--engine {wildcards.engine} -o {output.fw} > {log} 2>&1"
 
 
 rule flash:
@@ -32,7 +58,7 @@ rule flash:
     output:
         record=f"{layout.RUN}/flash.json",
     log:
-        "logs/flash/{data}/{task}/{model}/{board}.log",
+        "logs/flash/{data}/{task}/{model}/{engine}/{board}.log",
     params:
         # Boards flashed through a bootloader port other than the measurement UART (nano33ble: /dev/ttyACM0)
         # take flash_port; otherwise the measurement port, or detection by USB id.

@@ -10,7 +10,7 @@ rule measure:
     output:
         out=directory(f"{layout.RUN}/{{mode}}"),
     log:
-        "logs/measure/{data}/{task}/{model}/{board}/{mode}.log",
+        "logs/measure/{data}/{task}/{model}/{engine}/{board}/{mode}.log",
     wildcard_constraints:
         mode="performance|accuracy",
     params:
@@ -35,6 +35,7 @@ rule measure:
 rule estimate_firmware:
     input:
         src=codegen_dir,
+        library=engine_library,
         dut=glob.glob("firmware/dut/*"),
         board_src=fwbuild.board_layer_files("qemu_m4"),
         profile=board_profile,
@@ -43,14 +44,17 @@ rule estimate_firmware:
     output:
         fw=directory(f"{layout.RUN}/estimate_firmware"),
     log:
-        "logs/estimate_firmware/{data}/{task}/{model}/{board}.log",
+        "logs/estimate_firmware/{data}/{task}/{model}/{engine}/{board}.log",
     wildcard_constraints:
         board="|".join(ESTIMABLE),
+        engine="|".join(engine_sources.engines()),
+    params:
+        library=library_option,
     conda:
         "../../envs/firmware.yaml"
     shell:
         "tinyperf build --board qemu_m4 --cflags-of {wildcards.board} --model {input.src} --task {wildcards.task} "
-        "-o {output.fw} > {log} 2>&1"
+        "{params.library} -o {output.fw} > {log} 2>&1"
 
 
 rule estimate:
@@ -61,7 +65,7 @@ rule estimate:
     output:
         out=directory(f"{layout.RUN}/estimate"),
     log:
-        "logs/estimate/{data}/{task}/{model}/{board}.log",
+        "logs/estimate/{data}/{task}/{model}/{engine}/{board}.log",
     wildcard_constraints:
         board="|".join(ESTIMABLE),
     params:
@@ -86,6 +90,8 @@ rule bench:
         tflite=layout.INT8,
         runtime=glob.glob("firmware/runtime/*"),
         app=glob.glob("workflow/tinyperf/bench/c/*"),
+        # the TFLM engines of this run, counted live beside tinyperf (none: the baseline table's figures)
+        tflm=BENCH_LIBRARIES.values(),
         code=code("bench.cli"),
     output:
         json=layout.BENCH,
@@ -93,8 +99,10 @@ rule bench:
         "logs/bench/{data}/{task}/{model}/{target}.log",
     wildcard_constraints:
         target="cortex-m4|portable",
+    params:
+        tflm=" ".join(f"--tflm {e}={lib}" for e, lib in BENCH_LIBRARIES.items()),
     conda:
         "../../envs/firmware.yaml"
     shell:
         "tinyperf bench --board qemu_m4 --target {wildcards.target} --task {wildcards.task} --check --layers "
-        "--json {output.json} {input.tflite} > {log} 2>&1"
+        "{params.tflm} --json {output.json} {input.tflite} > {log} 2>&1"

@@ -13,17 +13,18 @@ CONFIG_HASH = config_hash(CFG)
 REPORT = layout.REPORT
 TRAINED_PLOTS = report_layout.plot_files(TASKS, BOARDS, trained=MODEL == "train")["training"]
 BENCH_PLOTS = report_layout.plot_files(TASKS, BOARDS, bench=bool(BENCH_BOARDS))["bench"]
+ENGINE_PLOTS = report_layout.plot_files(TASKS, BOARDS, engines=ENGINES)["engines"]
 
 
 rule summary:
     input:
-        measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS, ESTIMATES),
+        measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS, ESTIMATES, ENGINES),
         host=lambda wc: report_layout.host_accuracy(wc.data, wc.model, TASKS),
         # multi-DNN scenario runs (scenario.smk, included after this file: SCENARIOS is read when jobs are made)
         scenarios=lambda wc: [f"{d}/run" for d in scenario_report.run_dirs(wc.data, wc.model, SCENARIOS, BOARDS)],
         bench=bench_files,
         # the figures summary.html shows inline
-        figures=[f"{REPORT}/plots/{name}" for name in (*report_layout.OVERVIEW, *BENCH_PLOTS)],
+        figures=[f"{REPORT}/plots/{name}" for name in (*report_layout.OVERVIEW, *BENCH_PLOTS, *ENGINE_PLOTS)],
         code=code("report.cli"),
     output:
         csv=f"{REPORT}/summary.csv",
@@ -36,7 +37,7 @@ rule summary:
     log:
         "logs/report/{data}/{model}/summary.log",
     params:
-        runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS, ESTIMATES)),
+        runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS, ESTIMATES, ENGINES)),
         scenarios=lambda wc: (
             "--scenario " + " ".join(scenario_report.run_dirs(wc.data, wc.model, SCENARIOS, BOARDS))
             if SCENARIOS
@@ -52,7 +53,7 @@ rule summary:
 
 rule plots:
     input:
-        measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS, ESTIMATES),
+        measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS, ESTIMATES, ENGINES),
         host=lambda wc: report_layout.host_accuracy(wc.data, wc.model, TASKS),
         bench=bench_files,
         code=code("report.cli"),
@@ -83,6 +84,15 @@ rule plots:
                 labels={"figure": "instructions, arena, flash vs TFLM + CMSIS-NN"},
             )
             for name in BENCH_PLOTS
+        ],
+        engines=[
+            report(
+                f"{REPORT}/plots/{name}",
+                caption="../report/engines.rst",
+                category="9. Engines",
+                labels={"figure": "engines side by side per board"},
+            )
+            for name in ENGINE_PLOTS
         ],
         training=[
             report(
@@ -121,7 +131,7 @@ rule plots:
     log:
         "logs/report/{data}/{model}/plots.log",
     params:
-        runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS, ESTIMATES)),
+        runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS, ESTIMATES, ENGINES)),
         out=f"{REPORT}/plots",
         config_hash=CONFIG_HASH,
     conda:
@@ -133,7 +143,7 @@ rule plots:
 
 rule submission:
     input:
-        measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS, ESTIMATES),
+        measured=lambda wc: report_layout.measured(wc.data, wc.model, TASKS, BOARDS, ESTIMATES, ENGINES),
         host=lambda wc: report_layout.host_accuracy(wc.data, wc.model, TASKS),
         code=code("submission.cli"),
     output:
@@ -141,7 +151,7 @@ rule submission:
     log:
         "logs/report/{data}/{model}/submission.log",
     params:
-        runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS, ESTIMATES)),
+        runs=lambda wc: " ".join(report_layout.run_dirs(wc.data, wc.model, TASKS, BOARDS, ESTIMATES, ENGINES)),
         config_hash=CONFIG_HASH,
     conda:
         "../../envs/report.yaml"

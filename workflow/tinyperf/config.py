@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tinyperf import profiles
+from tinyperf.engines import sources as engine_sources
 from tinyperf.errors import ConfigError
 
 SCHEMA = "config.schema.yaml"
@@ -33,6 +34,7 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
     # the board enums come from config/boards/: a new board is a profile, not a schema edit
     schema["$defs"]["board"] = {"enum": list(profiles.BOARDS)}
     schema["properties"]["estimate"]["items"] = {"enum": profiles.estimable_boards()}
+    schema["$defs"]["engine"] = {"enum": list(engine_sources.engines())}
     cfg = copy.deepcopy(dict(config))
     for key, value in cfg.items():
         # `snakemake --config scenario=null` passes the word, not YAML's null
@@ -52,12 +54,13 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
         if not path.is_file():
             raise ConfigError(f"key 'model': no such file {model!r}")
         cfg["model"] = str(path)
-    for key in ("eval_data", "reference_models"):
+    for key in ("eval_data", "reference_models", "engine_sources"):
         if cfg[key] is not None:
             folder = Path(cfg[key]).expanduser()
             if not folder.is_dir():
                 raise ConfigError(f"key '{key}': no such folder {cfg[key]!r}")
             cfg[key] = str(folder.resolve())
+    _check_firmware(cfg)
     if model == "reference-ptq":
         # ic2's official fp32 weights exist only as a .tflite (its .h5 is not in the repository): no PTQ path
         fp32 = profiles.REPO_ROOT / "datasets" / "reference_fp32"
@@ -76,6 +79,24 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError("key 'eval_limit' caps prepared evaluation sets; with eval_data the official set is "
                               "used whole (unset eval_limit)")
     return cfg
+
+
+def _check_firmware(cfg: dict[str, Any]) -> None:
+    """firmware=PATH: one prebuilt image, for one board and one task, whose engine is firmware_engine."""
+    if cfg["firmware"] is None:
+        return
+    path = Path(cfg["firmware"]).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"key 'firmware': no such file {cfg['firmware']!r}")
+    cfg["firmware"] = str(path.resolve())
+    if len(boards(cfg)) != 1 or len(tasks(cfg)) != 1:
+        raise ConfigError("key 'firmware': a prebuilt image is one board's firmware for one task: set board and "
+                          f"task to one each (board is {cfg['board']!r}, task {cfg['task']!r})")
+    if cfg["firmware_engine"] in engine_sources.engines():
+        raise ConfigError(f"key 'firmware_engine': {cfg['firmware_engine']!r} is an engine tinyperf builds itself; "
+                          "name the prebuilt image's engine otherwise (e.g. x-cube-ai, or tflm-vendor)")
+    if cfg["scenario"]:
+        raise ConfigError("key 'firmware': a prebuilt image runs one model; scenarios are built by tinyperf")
 
 
 def _nullable(schema: dict[str, Any], key: str) -> bool:
@@ -117,6 +138,14 @@ def scenarios(cfg: dict[str, Any]) -> list[str]:
     value = cfg.get("scenario")
     if not value:
         return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def engines(cfg: dict[str, Any]) -> list[str]:
+    """The engines whose runs the workflow makes: the prebuilt firmware's, or config `engine` (one or a list)."""
+    if cfg.get("firmware"):
+        return [str(cfg["firmware_engine"])]
+    value = cfg.get("engine", engine_sources.DEFAULT_ENGINE)
     return [value] if isinstance(value, str) else list(value)
 
 

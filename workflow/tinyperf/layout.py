@@ -24,12 +24,17 @@ FLOAT = MODEL + "/float.keras"
 HISTORY = MODEL + "/history.json"
 TRAIN_SUMMARY = MODEL + "/train.json"
 REFERENCE_SUMMARY = MODEL + "/reference.json"
-#: generated C for one kernel target
+#: generated C for one kernel target; a TFLM engine's model directory (model array, resolver) under its name
 CODEGEN = MODEL + "/codegen/{target}"
 #: `tinyperf bench` figures of that C on qemu_m4
 BENCH = MODEL + "/bench/{target}.json"
-#: one board: firmware/, flash.json, performance/, accuracy/ (or estimate_firmware/, estimate/)
-RUN = MODEL + "/{board}"
+#: one engine on one board: firmware/, flash.json, performance/, accuracy/ (or estimate_firmware/, estimate/)
+RUN = MODEL + "/{engine}/{board}"
+#: a TFLM engine compiled with one board toolchain's compiler and flags (libtflm.a, library.json): shared by every
+#: task and model, and by every board with the same toolchain (engines.library.toolchain_key: <arch>-<hash>)
+ENGINE_LIBRARY = RESULTS + "/engines/{engine}/{toolchain}"
+#: one engine source, fetched and verified (resources/engines/<source>/tree beside it)
+ENGINE_SOURCE = "resources/engines/{source}/verified.json"
 #: the tables, figures and submission tree of one data and model source
 REPORT = RESULTS + "/{data}/{model}"
 SCENARIO = REPORT + "/scenario/{scenario}/{board}"
@@ -45,8 +50,8 @@ def fill(template: str, **values: Any) -> str:
     return string.Formatter().vformat(template, (), _Keep(values))
 
 
-def run_dir(data: str, task: str, model: str, board: str) -> str:
-    return fill(RUN, data=data, task=task, model=model, board=board)
+def run_dir(data: str, task: str, model: str, board: str, engine: str = "tinyperf") -> str:
+    return fill(RUN, data=data, task=task, model=model, board=board, engine=engine)
 
 
 def model_dir(data: str, task: str, model: str) -> str:

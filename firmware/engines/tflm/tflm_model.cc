@@ -22,12 +22,14 @@ using Resolver = tflite::MicroMutableOpResolver<TP_TFLM_OP_COUNT>;
 alignas(16) uint8_t arena[MODEL_ARENA_SIZE];
 alignas(Resolver) uint8_t resolver_storage[sizeof(Resolver)];
 alignas(tflite::MicroInterpreter) uint8_t interpreter_storage[sizeof(tflite::MicroInterpreter)];
+alignas(tflite::MicroInterpreter) uint8_t probe_storage[sizeof(tflite::MicroInterpreter)];
+Resolver *resolver = nullptr;
 tflite::MicroInterpreter *interpreter = nullptr;
 bool failed = false;
 
 tflite::MicroInterpreter *get_interpreter() {
     if (interpreter != nullptr || failed) return interpreter;
-    Resolver *resolver = new (resolver_storage) Resolver();
+    resolver = new (resolver_storage) Resolver();
 #define TP_ADD_OP(method) resolver->method();
     TP_TFLM_OPS(TP_ADD_OP)
 #undef TP_ADD_OP
@@ -53,6 +55,28 @@ extern "C" int model_invoke(const int8_t *input, int8_t *output) {
     const int8_t *out = it->output(0)->data.int8;
     for (size_t i = 0; i < MODEL_OUTPUT_SIZE; i++) output[i] = out[i];
     return 0;
+}
+
+/* The bench app's hooks (tinyperf bench): the tensors in place, Invoke() alone, and an arena-size probe. */
+extern "C" int8_t *model_input(void) {
+    tflite::MicroInterpreter *it = get_interpreter();
+    return it == nullptr ? nullptr : it->input(0)->data.int8;
+}
+
+extern "C" const int8_t *model_output(void) {
+    tflite::MicroInterpreter *it = get_interpreter();
+    return it == nullptr ? nullptr : it->output(0)->data.int8;
+}
+
+extern "C" int model_invoke_only(void) { return interpreter->Invoke() == kTfLiteOk ? 0 : 2; }
+
+/* Whether a fresh interpreter allocates the model in the first *bytes* of the arena. It reuses the arena, so
+ * the model must not be invoked after it. */
+extern "C" int model_arena_fits(size_t bytes) {
+    if (get_interpreter() == nullptr) return 0;
+    tflite::MicroInterpreter *probe = new (probe_storage)
+        tflite::MicroInterpreter(tflite::GetModel(tp_tflm_model), *resolver, arena, bytes);
+    return probe->AllocateTensors() == kTfLiteOk;
 }
 
 extern "C" size_t model_arena_used_bytes(void) {

@@ -27,6 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", type=Path, help="write the figures (with the per-layer breakdown) as JSON")
     p.add_argument("--task", help="the model's MLPerf Tiny task (kws, vww, ic, ic2, ad, sww): a model of the task's "
                    "reference architecture is compared with that reference's TFLM figures")
+    p.add_argument("--tflm", action="append", default=[], metavar="ENGINE=LIBRARY",
+                   help="count a TFLM engine live beside tinyperf: its qemu_m4 library (the folder `tinyperf engine "
+                   "library --board qemu_m4` wrote); repeat for each engine. With tflm-cmsis-nn the ratios use the "
+                   "live figures instead of shared/reference/tflm_baseline.md's")
     p.set_defaults(func=_run)
 
 
@@ -50,19 +54,44 @@ def _run(args: argparse.Namespace) -> int:
                           "a Cortex-M4 board runs the same code, so bench it as qemu_m4")
     if args.task is not None and args.task not in BASELINES:
         raise ConfigError(f"bench --task {args.task}: not one of {', '.join(BASELINES)}")
+    libraries = _libraries(args.tflm)
     rows = []
     for path in args.models:
         run = bench_model(path, args.task or _name(path), target=args.target)
         exact = check_outputs(path, run.outputs) if args.check else None
         base, matched = match(sha256_file(path), args.task, int(run.meta["macs"]))
         r = report.row(run, base, args.board, exact, matched)
+        if libraries:
+            from tinyperf.bench.tflm import bench_tflm
+
+            live = {e: bench_tflm(path, e, lib) for e, lib in libraries.items()}
+            same = {e: check_outputs(path, t.outputs) if args.check else None for e, t in live.items()}
+            report.add_live(r, run, live, base, same)
         rows.append(r)
         if args.layers:
             print(report.layer_table(r) + "\n")
     print(report.table(rows))
+    if libraries:
+        print("\nTFLM counted live on qemu_m4, beside shared/reference/tflm_baseline.md:")
+        print(report.live_table(rows))
     if args.json:
         write_json(args.json, {"board": args.board, "target": args.target, "models": rows})
     return 0
+
+
+def _libraries(specs: list[str]) -> dict[str, Path]:
+    """--tflm ENGINE=LIBRARY options as {engine: library folder}."""
+    from tinyperf.engines import sources
+
+    out: dict[str, Path] = {}
+    for spec in specs:
+        engine, sep, folder = spec.partition("=")
+        if not sep or not folder:
+            raise ConfigError(f"--tflm {spec!r}: expected ENGINE=LIBRARY, e.g. tflm-cmsis-nn=results/engines/...")
+        if not sources.is_tflm(engine):
+            raise ConfigError(f"--tflm {spec!r}: {engine!r} is not a TFLM engine of config/engines.yaml")
+        out[engine] = Path(folder)
+    return out
 
 
 def check_outputs(path: Path, outputs: list[bytes]) -> bool:

@@ -34,6 +34,7 @@ def row(run: BenchRun, base: Baseline | None, board: str, exact: bool | None = N
     }
     if base:
         r.update(
+            tflm_source="table",
             baseline=base.model,
             baseline_match=matched,
             tflm_instructions=base.instructions,
@@ -49,6 +50,64 @@ def row(run: BenchRun, base: Baseline | None, board: str, exact: bool | None = N
         )
     r["layers"] = layers(run)
     return r
+
+
+#: the live engine whose figures the ratios use (the baseline table's kernel configuration), and each engine's
+#: instruction count in shared/reference/tflm_baseline.md
+RATIO_ENGINE = "tflm-cmsis-nn"
+TABLE_INSTRUCTIONS = {"tflm": "instructions_reference", "tflm-cmsis-nn": "instructions"}
+#: how close a live count must be to the table's (the same sources, flags and method: only the harness differs)
+TABLE_TOLERANCE = 0.02
+
+
+def add_live(r: dict[str, Any], run: BenchRun, live: dict[str, Any], base: Baseline | None,
+             exact: dict[str, bool | None]) -> None:
+    """TFLM counted live (tinyperf.bench.tflm) into row *r*: per engine its figures and how they compare with the
+    table; the ratios then use the live TFLM + CMSIS-NN figures instead of the table's."""
+    out: dict[str, Any] = {}
+    for engine, t in live.items():
+        e: dict[str, Any] = {"instructions": t.instructions, "arena_used_bytes": t.arena_used_bytes,
+                             "min_arena_bytes": t.min_arena_bytes, "flash_bytes": t.flash_bytes,
+                             "bit_exact_tflm": exact.get(engine)}
+        field = TABLE_INSTRUCTIONS.get(engine)
+        if base is not None and field and r.get("baseline_match") == "reference file":
+            table = int(getattr(base, field))
+            e["table_instructions"] = table
+            e["table_deviation"] = round(t.instructions / table - 1.0, 5)
+            e["agrees_with_table"] = abs(t.instructions / table - 1.0) <= TABLE_TOLERANCE
+        out[engine] = e
+    r["tflm_live"] = out
+    ref = live.get(RATIO_ENGINE)
+    if ref is None:
+        return
+    r.update(
+        tflm_source="live",
+        tflm_instructions=ref.instructions,
+        tflm_instructions_per_mac=round(ref.instructions / r["macs"], 3) if r["macs"] else None,
+        tflm_arena_bytes=ref.arena_used_bytes,
+        tflm_flash_bytes=ref.flash_bytes,
+        instructions_ratio=_ratio(run.instructions, ref.instructions),
+        arena_ratio=_ratio(run.arena_bytes, ref.arena_used_bytes),
+        flash_ratio=_ratio(run.flash_bytes, ref.flash_bytes),
+        meets_instructions=run.instructions <= ref.instructions // 2,
+        meets_arena=run.arena_bytes <= int(ref.arena_used_bytes * 0.7),
+        meets_flash=run.flash_bytes <= ref.flash_bytes,
+    )
+
+
+def live_table(rows: list[dict[str, Any]]) -> str:
+    """TFLM counted live beside the baseline table's figures."""
+    lines = [f"{'model':6} {'engine':14} {'instructions':>13} {'table':>13} {'deviation':>9} {'arena used':>10} "
+             f"{'min arena':>9} {'flash':>8} {'=TFLM':>5}"]
+    for r in rows:
+        for engine, e in (r.get("tflm_live") or {}).items():
+            dev = e.get("table_deviation")
+            shown = f"{100 * dev:+.3f}%" if dev is not None else "-"
+            lines.append(f"{r['model']:6} {engine:14} {e['instructions']:13,d} "
+                         f"{_fmt(e.get('table_instructions')):>13} {shown:>9} "
+                         f"{e['arena_used_bytes']:10,d} {e['min_arena_bytes']:9,d} {e['flash_bytes']:8,d} "
+                         f"{_fmt(e.get('bit_exact_tflm')):>5}")
+    return "\n".join(lines)
 
 
 def layers(run: BenchRun) -> list[dict[str, Any]]:

@@ -15,6 +15,8 @@ DebugLog (the DUT's serial line carries the MLPerf protocol only).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import time
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tinyperf import fsutil
+from tinyperf import fsutil, profiles
 from tinyperf.engines import sources as engine_sources
 from tinyperf.errors import BuildError
 from tinyperf.firmware.toolchain import BuildLog, Toolchain
@@ -51,6 +53,23 @@ class Unit:
     src: Path
     kind: str  # core | kernel | third_party
     cxx: bool
+
+
+def toolchain_key(board: str) -> str:
+    """What a library's objects depend on of a board: its architecture, compiler and flags, as <arch>-<hash>.
+    Boards that compile alike (qemu_m4, nano33ble, sparkfun_edge) share one library."""
+    prof = profiles.board(board)
+    tc = prof["toolchain"]
+    digest = hashlib.sha256(json.dumps([tc["prefix"], tc["cflags"]]).encode()).hexdigest()[:8]
+    return f"{prof['arch']}-{digest}"
+
+
+def board_of_key(key: str) -> str:
+    """A board whose toolchain has *key* (the first, in profiles.BOARDS order)."""
+    for board in profiles.BOARDS:
+        if toolchain_key(board) == key:
+            return board
+    raise BuildError(f"no board profile compiles as {key!r} (config/boards/ changed since it was named)")
 
 
 def _optimised(prof_flags: list[str]) -> list[str]:
@@ -145,7 +164,7 @@ def build_library(engine: str, board: str, out_dir: str | Path, root: str | Path
         (tmp / "obj").rmdir()
         (tmp / "build.log").write_text(blog.text())
         record = {
-            "engine": engine, "board": board, "compiler": cxx, "cflags": tc.arch,
+            "engine": engine, "board": board, "toolchain": toolchain_key(board), "compiler": cxx, "cflags": tc.arch,
             "cxxflags": fl["cxx"], "cflags_c": fl["c"], "optimisation": {"core": CORE_OPT, "kernels": KERNEL_OPT},
             "sources": {n: _pin(n, Path(root)) for n in names},
             "objects": {k: sum(1 for u in todo if u.kind == k) for k in ("core", "kernel", "third_party")},

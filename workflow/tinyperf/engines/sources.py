@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tinyperf import REPO_ROOT, fsutil, profiles
+from tinyperf import fsutil, profiles
 from tinyperf.datasets import download
 from tinyperf.datasets import manifest as mf
 from tinyperf.datasets.extract import extract_archive
@@ -24,7 +24,8 @@ from tinyperf.engines.gittree import tree_hash
 from tinyperf.errors import ConfigError, DatasetError
 
 ENGINES_FILE = profiles.CONFIG_DIR / "engines.yaml"
-RESOURCES = REPO_ROOT / "resources" / "engines"
+#: relative to the working directory, as every download of the workflow is
+RESOURCES = Path("resources") / "engines"
 DEFAULT_ENGINE = "tinyperf"
 RECORD = "verified.json"
 
@@ -140,5 +141,5 @@ def require(names: list[str], root: str | Path = RESOURCES) -> dict[str, Path]:
         if not (root / name / RECORD).is_file() or not path.is_dir():
             raise DatasetError(f"engine source {name} is not fetched ({path} missing): run `tinyperf engine fetch "
                                f"{name}` (offline: --mirror DIR, a folder holding {archive(name).name})")
-        out[name] = path
+        out[name] = path.resolve()
     return out

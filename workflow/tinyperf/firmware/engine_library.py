@@ -35,9 +35,13 @@ class EngineLibrary:
         return cls(folder, record)
 
     def check_board(self, board: str) -> None:
-        if self.record.get("board") != board:
-            raise BuildError(f"{self.path} was built for {self.record.get('board')}, not {board}: its objects "
-                             "carry that board's architecture flags")
+        """The library's objects were compiled by *board*'s compiler with its flags (any board compiling alike)."""
+        from tinyperf.engines.library import toolchain_key
+
+        if self.record.get("toolchain") != toolchain_key(board):
+            raise BuildError(f"{self.path} was built with {self.record.get('board')}'s toolchain "
+                             f"({self.record.get('compiler')} {' '.join(self.record.get('cflags', []))}), which "
+                             f"is not how {board} compiles: build it for {board}")
 
     def compile(self, src: Path, obj: Path, extra: list[str], blog: BuildLog) -> Path:
         obj.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
-"""Read what the stages wrote for one run (task x board x model source) into one record.
+"""Read what the stages wrote for one run (task x board x engine x model source) into one record.
 
-A run directory is ``results/<data>/<task>/<model>/<board>``; its parents hold the model's artifacts
+A run directory is ``results/<data>/<task>/<model>/<engine>/<board>``; its parents hold the model's artifacts
 (``quantize.json``, ``accuracy_host.json``, ``codegen/<target>/model.json``) and the task's
 (``data/meta.json``, ``train/{history,train}.json``). A missing file is None, so a report can be made of a
 partial run; a malformed one is an error naming the file.
@@ -57,6 +57,7 @@ class Run:
     task: str
     model: str
     board: str
+    engine: str = "tinyperf"
     meta: dict[str, Any] | None = None
     history: dict[str, list[float]] | None = None
     train: dict[str, Any] | None = None
@@ -73,11 +74,16 @@ class Run:
 
     @property
     def model_dir(self) -> Path:
-        return self.run_dir.parent
+        return self.run_dir.parent.parent
 
     @property
     def task_dir(self) -> Path:
-        return self.run_dir.parent.parent
+        return self.model_dir.parent
+
+    @property
+    def prebuilt(self) -> bool:
+        """Firmware built elsewhere (firmware=PATH): no model directory of ours behind it."""
+        return dig(self.memory, "prebuilt") is not None
 
     @property
     def metric(self) -> str:
@@ -114,23 +120,26 @@ class Run:
         return {str(k): float(v) for k, v in (found or {}).items()}
 
 
-def split_run_dir(run_dir: Path) -> tuple[str, str, str, str]:
-    """(data, task, model, board) from ``.../<data>/<task>/<model>/<board>``."""
-    parts = run_dir.resolve().parts if len(run_dir.parts) < 4 else run_dir.parts
-    if len(parts) < 4:
-        raise TinyperfError(f"{run_dir}: not a run directory (expected results/<data>/<task>/<model>/<board>)")
-    data, task, model, board = parts[-4:]
+RUN_LAYOUT = "results/<data>/<task>/<model>/<engine>/<board>"
+
+
+def split_run_dir(run_dir: Path) -> tuple[str, str, str, str, str]:
+    """(data, task, model, engine, board) from ``.../<data>/<task>/<model>/<engine>/<board>``."""
+    parts = run_dir.resolve().parts if len(run_dir.parts) < 5 else run_dir.parts
+    if len(parts) < 5:
+        raise TinyperfError(f"{run_dir}: not a run directory (expected {RUN_LAYOUT})")
+    data, task, model, engine, board = parts[-5:]
     if task not in profiles.TASKS or board not in profiles.BOARDS:
         raise TinyperfError(
-            f"{run_dir}: not a run directory: expected results/<data>/<task>/<model>/<board> with task one of "
+            f"{run_dir}: not a run directory: expected {RUN_LAYOUT} with task one of "
             f"{', '.join(profiles.TASKS)} and board one of {', '.join(profiles.BOARDS)}")
-    return data, task, model, board
+    return data, task, model, engine, board
 
 
 def load_run(run_dir: str | Path) -> Run:
     run_dir = Path(run_dir)
-    data, task, model, board = split_run_dir(run_dir)
-    run = Run(run_dir=run_dir, data=data, task=task, model=model, board=board)
+    data, task, model, engine, board = split_run_dir(run_dir)
+    run = Run(run_dir=run_dir, data=data, task=task, model=model, board=board, engine=engine)
     paths = {
         # ic2 reads ic's data (its profile's data_task)
         "meta": run.task_dir.parent / profiles.data_task(task) / "data" / "meta.json",
@@ -159,7 +168,7 @@ def load_run(run_dir: str | Path) -> Run:
         run.compiled = read_json(path)
         if run.compiled is not None:
             run.files["compiled"] = path
-    if profiles.board(board)["arch"] == "cortex-m4":
+    if profiles.board(board)["arch"] == "cortex-m4" and engine == "tinyperf":
         bench_path = run.model_dir / "bench" / f"{target}.json"
         bench_path = bench_path if target and bench_path.exists() else None
         models = dig(read_json(bench_path), "models") if bench_path else None
@@ -171,7 +180,7 @@ def load_run(run_dir: str | Path) -> Run:
         run.performance = run.estimate
     source = profiles.board(board).get("estimate_from")
     if source and not dig(run.performance, "latency_ms"):
-        path = run.model_dir / source / "performance" / "results.json"
+        path = run.run_dir.parent / source / "performance" / "results.json"
         run.estimate_source = read_json(path)
         if run.estimate_source is not None:
             run.files["estimate_source"] = path

@@ -93,13 +93,14 @@ Column = tuple[str, Callable[[pd.Series, str], str]]
 
 
 #: columns shown even where every row is empty (the others are left out of that task's table)
-ALWAYS = {"board", "latency (ms)"}
+ALWAYS = {"board", "engine", "latency (ms)"}
 
 
 def _columns(metric: str, target: str) -> list[Column]:
     unit = "top-1 %" if metric == "top1" else "AUC"
     return [
         ("board", lambda r, m: html.escape(str(r["board"]))),
+        ("engine", lambda r, m: html.escape(str(r.get("engine") or "tinyperf"))),
         ("latency (ms)", lambda r, m: _latency(r)),
         ("instructions / inference", lambda r, m: _num(r.get("instructions_per_inference"))),
         (f"float ({unit})", lambda r, m: _metric_value(r.get("float_value"), m)),
@@ -111,6 +112,7 @@ def _columns(metric: str, target: str) -> list[Column]:
         ("eval files", lambda r, m: _eval_files(r)),
         ("flash (KB used / limit)", lambda r, m: _kb(r.get("flash_used_bytes"), r.get("flash_limit_bytes"))),
         ("RAM (KB used / limit)", lambda r, m: _kb(r.get("ram_used_bytes"), r.get("ram_limit_bytes"))),
+        ("arena (B)", lambda r, m: _num(r.get("arena_bytes"))),
         ("instructions vs TFLM + CMSIS-NN", lambda r, m: _num(r.get("bench_instructions_ratio"), "{:.3f}×")),
         ("MLPerf compliant", lambda r, m: _yes(r.get("compliant"))),
     ]

@@ -310,6 +310,59 @@ def roc(run: Run, out: Path) -> Path:
     return _save(fig, out)
 
 
+def by_series(df: pd.DataFrame) -> pd.DataFrame:
+    """With several engines, the overview figures' series are board · engine (one bar each), not boards."""
+    if "engine" not in df.columns or df["engine"].nunique() <= 1:
+        return df
+    out = df.copy()
+    out["board"] = out["board"].astype(str) + " · " + out["engine"].astype(str)
+    return out
+
+
+ENGINE_PANELS = (("latency_ms", "latency per inference (ms, log)", True),
+                 ("arena_bytes", "arena (bytes, log)", True),
+                 ("flash_used_bytes", "firmware flash (bytes, log)", True),
+                 ("device_value", "accuracy on the device", False))
+
+
+def engines(df: pd.DataFrame, out: Path) -> Path:
+    """The engines side by side: per board and task, each engine's latency, arena, flash and device accuracy,
+    with its ratio to the first engine's above the bar."""
+    groups = list(dict.fromkeys(zip(df["board"], df["task"], strict=True))) if len(df) else []
+    names = list(dict.fromkeys(df["engine"])) if len(df) else []
+    fig, axes = plt.subplots(1, len(ENGINE_PANELS), figsize=(max(14.0, 1.3 * len(groups) * len(ENGINE_PANELS)), 4.4))
+    if not groups or len(names) < 2:
+        for ax in axes:
+            _note(ax, "one engine only: nothing to compare")
+        return _save(fig, out)
+    colors = _board_colors(names)
+    width = 0.8 / len(names)
+    xs = np.arange(len(groups))
+    for ax, (col, label, log_scale) in zip(axes, ENGINE_PANELS, strict=True):
+        for j, engine in enumerate(names):
+            for i, (board, task) in enumerate(groups):
+                sel = df[(df["board"] == board) & (df["task"] == task) & (df["engine"] == engine)]
+                first = df[(df["board"] == board) & (df["task"] == task) & (df["engine"] == names[0])]
+                if not len(sel) or pd.isna(sel.iloc[0][col]):
+                    continue
+                v = float(sel.iloc[0][col])
+                x = i - 0.4 + width * (j + 0.5)
+                ax.bar(x, v, width * 0.9, color=colors[engine], edgecolor="black", linewidth=0.6,
+                       label=engine if i == 0 else None)
+                base = float(first.iloc[0][col]) if len(first) and not pd.isna(first.iloc[0][col]) else None
+                text = f"{v:.3f}" if not log_scale else (f"{v / base:.2f}x" if base else "")
+                ax.text(x, v, text, ha="center", va="bottom", fontsize=6, rotation=90 if log_scale else 0)
+        if log_scale:
+            ax.set_yscale("log")
+        ax.set_xticks(xs, [f"{t}\n{b}" for b, t in groups], fontsize=7)
+        ax.set_title(label, fontsize=9)
+        ax.grid(axis="y", which="both", alpha=0.3)
+    axes[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"Engines side by side (ratios to {names[0]}); qemu_m4 and estimated latencies are instruction "
+                 "counts at the board's clock", fontsize=9)
+    return _save(fig, out)
+
+
 def make_all(run_dirs: Iterable[str | Path], out_dir: str | Path, df: pd.DataFrame | None = None) -> list[Path]:
     """Every figure of layout.plot_files for these runs, written into *out_dir*; returns their paths."""
     from tinyperf.report import summary
@@ -318,12 +371,18 @@ def make_all(run_dirs: Iterable[str | Path], out_dir: str | Path, df: pd.DataFra
     out_dir = Path(out_dir)
     if df is None:
         df = summary.build([r.run_dir for r in runs], config_hash="-")
-    written = [latency(df, out_dir / "latency.png"), accuracy_chain(df, out_dir / "accuracy.png"),
-               memory(df, out_dir / "memory.png")]
+    series = by_series(df)
+    written = [latency(series, out_dir / "latency.png"), accuracy_chain(series, out_dir / "accuracy.png"),
+               memory(series, out_dir / "memory.png")]
     if any(profiles.board(r.board)["arch"] == "cortex-m4" for r in runs):
         written.append(bench(runs, out_dir / layout.BENCH))
+    names = list(dict.fromkeys(r.engine for r in runs))
+    if len(names) > 1:
+        written.append(engines(df, out_dir / layout.ENGINES))
     by_task: dict[str, Run] = {}
     for run in runs:
+        if run.engine != names[0]:
+            continue  # confusion and ROC: the first engine's (layout.plot_files)
         by_task.setdefault(run.task, run)
         if run.task == "ad":
             written.append(roc(run, out_dir / layout.roc(run.board)))

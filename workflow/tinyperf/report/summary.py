@@ -1,4 +1,4 @@
-"""summary.csv: one row per task x board x model source, everything a reader compares, with provenance.
+"""summary.csv: one row per task x board x engine x model source, everything a reader compares, with provenance.
 
 Values are as the stages reported them: accuracy as a fraction (top-1) or an AUC, latency in ms with
 ``latency_kind`` saying whether it was measured on the device or estimated, memory in bytes against the
@@ -28,14 +28,15 @@ BENCH_KEYS = {
     "bench_target": "target", "bench_instructions": "instructions",
     "bench_instructions_per_mac": "instructions_per_mac",
     "bench_arena_bytes": "arena_bytes", "bench_flash_bytes": "flash_bytes", "bench_bit_exact_tflm": "bit_exact_tflm",
-    "tflm_baseline": "baseline", "tflm_baseline_match": "baseline_match", "tflm_instructions": "tflm_instructions",
+    "tflm_baseline": "baseline", "tflm_baseline_match": "baseline_match", "tflm_source": "tflm_source",
+    "tflm_instructions": "tflm_instructions",
     "bench_instructions_ratio": "instructions_ratio", "tflm_arena_bytes": "tflm_arena_bytes",
     "bench_arena_ratio": "arena_ratio", "tflm_flash_bytes": "tflm_flash_bytes", "bench_flash_ratio": "flash_ratio",
 }  # fmt: skip
 BENCH_COLUMNS = list(BENCH_KEYS)
 
 COLUMNS = [
-    "task", "mlperf_model", "board", "model_source", "data", "division", "device_run",
+    "task", "mlperf_model", "board", "engine", "engine_sources", "model_source", "data", "division", "device_run",
     "latency_ms", "latency_kind", "latency_source", "throughput_inf_s", "instructions_per_inference",
     "perf_windows", "perf_min_window_s", "perf_compliant",
     *BENCH_COLUMNS,
@@ -52,13 +53,15 @@ COLUMNS = [
 #: Columns every row must fill: a run without them is not a result. The others are empty where they do not
 #: apply (no float model for a user's own int8 model, no instruction count off qemu, no limits on host).
 REQUIRED = [
-    "task", "mlperf_model", "board", "model_source", "division", "latency_ms", "latency_kind",
+    "task", "mlperf_model", "board", "engine", "model_source", "division", "latency_ms", "latency_kind",
     "throughput_inf_s", "metric", "int8_value", "device_value", "quality_target", "meets_target",
     "eval_files", "eval_complete", "perf_compliant", "compliant", "macs", "weight_bytes", "arena_bytes",
     "flash_used_bytes", "ram_used_bytes", "tinyperf_version", "git_commit", "config_hash",
 ]
 #: Required only of a run that reached the device: a board without hardware has an estimated latency only.
 DEVICE_COLUMNS = ["device_value", "meets_target", "eval_files", "eval_complete", "compliant"]
+#: What only a model tinyperf built knows: a prebuilt image (firmware=PATH) comes without them.
+BUILT_COLUMNS = ["macs", "weight_bytes", "arena_bytes"]
 
 
 #: model sources of the closed division: the official int8 model, or the official fp32 weights + PTQ
@@ -161,6 +164,8 @@ def row(run: Run, git_commit: str, config_hash: str) -> dict[str, Any]:
         "task": run.task,
         "mlperf_model": task_prof["mlperf_model"],
         "board": run.board,
+        "engine": run.engine,
+        "engine_sources": _engine_sources(run),
         "model_source": run.model,
         "data": run.data,
         "division": division(run.model, official_set),
@@ -215,6 +220,14 @@ def row(run: Run, git_commit: str, config_hash: str) -> dict[str, Any]:
     }
 
 
+def _engine_sources(run: Run) -> str | None:
+    """What the engine was built from: the pinned commits of a TFLM engine, "prebuilt" for a user's image."""
+    if run.prebuilt:
+        return "prebuilt: " + str(dig(run.memory, "prebuilt.sha256"))[:16]
+    pins = dig(run.memory, "library.sources")
+    return " ".join(f"{k}@{str(v)[:12]}" for k, v in pins.items()) if isinstance(pins, dict) else None
+
+
 def build(run_dirs: Iterable[str | Path], config_hash: str, git_commit: str | None = None,
           scenario_dirs: Iterable[str | Path] = ()) -> pd.DataFrame:
     """One row per run; with *scenario_dirs*, a row per multi-DNN scenario x board after them (tinyperf
@@ -238,15 +251,18 @@ def build(run_dirs: Iterable[str | Path], config_hash: str, git_commit: str | No
 
 
 def missing_required(df: pd.DataFrame) -> dict[str, list[str]]:
-    """``{"<task>/<board>/<model>": [empty required columns]}`` for every incomplete row."""
+    """``{"<task>/<board>/<engine>/<model>": [empty required columns]}`` for every incomplete row."""
     out: dict[str, list[str]] = {}
     for _, r in df.iterrows():
         if "scenario" in df.columns and not pd.isna(r["scenario"]):
             continue  # a scenario row has its own columns; an unfit or missed one is a result, not a gap
         required = REQUIRED if r.get("device_run") is True else [c for c in REQUIRED if c not in DEVICE_COLUMNS]
+        sources = r.get("engine_sources")
+        if not pd.isna(sources) and str(sources).startswith("prebuilt"):
+            required = [c for c in required if c not in BUILT_COLUMNS]
         empty = [c for c in required if c not in df.columns or pd.isna(r[c])]
         if empty:
-            out[f"{r['task']}/{r['board']}/{r['model_source']}"] = empty
+            out[f"{r['task']}/{r['board']}/{r['engine']}/{r['model_source']}"] = empty
     return out
 
 

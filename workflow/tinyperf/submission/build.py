@@ -38,8 +38,23 @@ QUANTIZATION = {
 }
 
 
-def system_id(board: str) -> str:
-    return f"{board}_tinyperf"
+def system_id(board: str, engine: str = "tinyperf") -> str:
+    """One system per board and engine: the software stack is part of what an MLPerf system is."""
+    return f"{board}_{engine}"
+
+
+def _framework(run: Run) -> tuple[str, str]:
+    """(Inference Framework, Software Libraries) of the run's engine."""
+    hosted = run.board == "host"
+    if run.engine == "tinyperf":
+        return (f"tinyperf {__version__} generated C (int8 kernels, static arena, no interpreter)",
+                "none (C99 runtime of tinyperf)" if not hosted else "libc")
+    if run.prebuilt:
+        return (f"{run.engine} (prebuilt firmware, as given to tinyperf)", "as built by its vendor")
+    pins = dig(run.memory, "library.sources") or {}
+    libs = ", ".join(f"{k} {str(v)[:12]}" for k, v in pins.items())
+    kernels = "CMSIS-NN kernels" if "cmsis-nn" in pins else "reference kernels"
+    return f"TensorFlow Lite Micro ({kernels}), engine {run.engine}", libs or "TFLM"
 
 
 def soc_name(prof: dict[str, Any]) -> str:
@@ -69,8 +84,8 @@ def system_description(run: Run, submitter: str, division: str, git_commit: str)
         "Accelerator": "None",
         "Accelerator(s) Frequencies": "N/A",
         "Accelerator memory type and capacity": "N/A",
-        "Inference Framework": f"tinyperf {__version__} generated C (int8 kernels, static arena, no interpreter)",
-        "Software Libraries": "none (C99 runtime of tinyperf)" if run.board != "host" else "libc",
+        "Inference Framework": _framework(run)[0],
+        "Software Libraries": _framework(run)[1],
         "Operating System": ("bare metal" if run.board != "host"
                              else f"{platform.system()} {platform.release()} (hosted process)"),
         "Quantization Method": QUANTIZATION.get(method, method),
@@ -109,7 +124,7 @@ def build(run_dirs: Iterable[str | Path], out_dir: str | Path, submitter: str = 
                             " or ".join(missing))
                 continue
             sub = tmp / division / submitter
-            sid = system_id(run.board)
+            sid = system_id(run.board, run.engine)
             desc = sub / "systems" / f"{sid}.json"
             if not desc.exists():
                 fsutil.write_json(desc, system_description(run, submitter, division, commit))

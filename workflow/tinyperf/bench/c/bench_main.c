@@ -21,6 +21,15 @@
 #define BENCH_MAX_LAYERS 512
 #endif
 
+/* What the timed window holds: by default the model's whole invoke. An interpreter (TFLM) is timed like its own
+ * benchmarks time it, around Invoke() only: BENCH_LOAD copies the input in before, BENCH_STORE the output out
+ * after, and BENCH_TIMED is Invoke(). */
+#ifndef BENCH_TIMED
+#define BENCH_LOAD(in) ((void)(in))
+#define BENCH_TIMED(in, out) BENCH_INVOKE(in, out)
+#define BENCH_STORE(out) ((void)(out))
+#endif
+
 static uint32_t marks[BENCH_MAX_LAYERS];
 static int8_t input[BENCH_INPUT_SIZE];
 static int8_t output[BENCH_OUTPUT_SIZE];
@@ -116,12 +125,14 @@ void bench_main(void)
     fill(12345u, 24);
     BENCH_INVOKE(input, output); /* warm-up, like the baseline */
     fill(12345u, 24);
+    BENCH_LOAD(input);
     recording = 1;
     t0 = TIMER_VALUE;
     marks[0] = t0;
-    BENCH_INVOKE(input, output);
+    BENCH_TIMED(input, output);
     t1 = TIMER_VALUE;
     recording = 0;
+    BENCH_STORE(output);
     puts_("T ");
     putu(t0 - t1);
     puts_("\r\nS ");
@@ -144,6 +155,24 @@ void bench_main(void)
         puts_("O ");
         dump_output();
     }
+#ifdef BENCH_ARENA_FITS
+    {   /* the smallest arena, to 4 bytes, in which the interpreter allocates the model (last: it reuses it) */
+        uint32_t lo = 0, hi = BENCH_ARENA_SIZE, used = (uint32_t)BENCH_ARENA_USED();
+        while (hi - lo > 4u) {
+            uint32_t mid = (lo + (hi - lo) / 2u) & ~3u;
+            if (BENCH_ARENA_FITS(mid)) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        puts_("A ");
+        putu(hi);
+        putc_(' ');
+        putu(used);
+        puts_("\r\n");
+    }
+#endif
     puts_("END\r\n");
     semihost_exit();
     for (;;) {
