@@ -23,6 +23,23 @@ REFERENCE_MODELS = {
 }
 
 
+#: The engines' source archives (tools/pack_engine_sources.sh writes them); override with TINYPERF_ENGINE_SOURCES.
+SHARED_ENGINES = Path(os.environ.get("TINYPERF_ENGINE_SOURCES", REPO_ROOT.parent / "shared" / "engines"))
+
+
+def engine_archives() -> Path:
+    """The folder of the engines' pinned source archives; the test is skipped where there is none."""
+    import sys
+
+    sys.path.insert(0, str(REPO_ROOT / "workflow"))
+    from tinyperf.engines import sources
+
+    missing = [n for n in sources.all_sources() if not (SHARED_ENGINES / sources.archive(n).name).is_file()]
+    if missing:
+        pytest.skip(f"engine source archives absent ({', '.join(missing)} not in {SHARED_ENGINES})")
+    return SHARED_ENGINES
+
+
 def reference_model(name: str) -> Path:
     path = SHARED_MODELS / REFERENCE_MODELS[name]
     if not path.exists():
@@ -36,11 +53,13 @@ def repo_root() -> Path:
 
 
 #: With TINYPERF_CI=1 (.ci/run) a test may be skipped only for what a clean CI machine cannot have: the reference
-#: models and the official evaluation set (never committed), an optional extra (pyocd), a package that is only a
-#: cross-check (librosa), or a test that needs a tool to be absent. A missing compiler, emulator, browser or declared
-#: Python module fails instead, so CI cannot pass by skipping what it was meant to run.
+#: models, the official evaluation set and the engines' source archives (never committed), an optional extra
+#: (pyocd), a package that is only a cross-check (librosa), or a test that needs a tool to be absent. A missing
+#: compiler, emulator, browser or declared Python module fails instead, so CI cannot pass by skipping what it was
+#: meant to run.
 CI_ALLOWED_SKIP = re.compile(
-    r"reference model .* absent|official .* absent|'pyocd'|'librosa'|is installed here|always quantizes"
+    r"reference model .* absent|official .* absent|engine source archives absent|'pyocd'|'librosa'|is installed here"
+    r"|always quantizes"
 )
 
 

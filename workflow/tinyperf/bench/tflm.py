@@ -32,6 +32,32 @@ class TflmRun:
     meta: dict[str, Any]
 
 
+def build_app(gen: Path, lib: EngineLibrary, build: Path, arena_only: bool = False) -> Path:
+    """The qemu_m4 bench app of the TFLM model directory *gen*, linked with *lib* (a qemu_m4 library)."""
+    lib.check_board("qemu_m4")
+    tc, blog = toolchain(), BuildLog()
+    try:
+        objs = [lib.compile(cc, build / f"{cc.stem}.o", [f"-I{gen}"], blog) for cc in sorted(gen.glob("*.cc"))]
+        app = [*OWN_WARNINGS, "-I", str(gen), "-I", str(C_DIR), '-DBENCH_MODEL_H="tflm_bench.h"',
+               *(["-DBENCH_ARENA_ONLY"] if arena_only else [])]
+        objs += [tc.compile(c, build / f"{c.stem}.o", app, blog) for c in (C_DIR / "bench_main.c", STARTUP)]
+        elf = build / "bench.elf"
+        blog.run([tc.cc, *tc.arch, *LDFLAGS, "-T", str(LINK_LD), *map(str, objs), *lib.link_libs(tc), "-lgcc",
+                  "-o", str(elf)], "linking the TFLM bench app")
+    finally:
+        build.mkdir(parents=True, exist_ok=True)
+        (build / "build.log").write_text(blog.text())
+    return elf
+
+
+def min_arena_32bit(gen: Path, lib: EngineLibrary, timeout: float = 300.0) -> int:
+    """The smallest arena TFLM needs for *gen*'s model on a 32-bit Cortex-M, found in the firmware on qemu_m4."""
+    with tempfile.TemporaryDirectory(prefix="tp-tflm-arena-") as tmp:
+        elf = build_app(gen, lib, Path(tmp), arena_only=True)
+        out = _run([*QEMU, "-kernel", str(elf)], f"qemu_m4 arena probe of {gen}", timeout=timeout)
+    return _arena(out)[0]
+
+
 def bench_tflm(model: str | Path, engine: str, library: str | Path, work: Path | None = None,
                timeout: float = 900.0) -> TflmRun:
     """Build *model* for *engine* against its qemu_m4 *library*, run it, and read the counts."""
@@ -40,20 +66,7 @@ def bench_tflm(model: str | Path, engine: str, library: str | Path, work: Path |
     try:
         gen = root / f"gen-{engine}"
         meta = generate(model, gen, engine)
-        lib = EngineLibrary.load(Path(library), engine)
-        lib.check_board("qemu_m4")
-        tc, blog = toolchain(), BuildLog()
-        build = root / f"build-{engine}"
-        try:
-            objs = [lib.compile(cc, build / f"{cc.stem}.o", [f"-I{gen}"], blog) for cc in sorted(gen.glob("*.cc"))]
-            app = [*OWN_WARNINGS, "-I", str(gen), "-I", str(C_DIR), '-DBENCH_MODEL_H="tflm_bench.h"']
-            objs += [tc.compile(c, build / f"{c.stem}.o", app, blog) for c in (C_DIR / "bench_main.c", STARTUP)]
-            elf = build / "bench.elf"
-            blog.run([tc.cc, *tc.arch, *LDFLAGS, "-T", str(LINK_LD), *map(str, objs), *lib.link_libs(tc), "-lgcc",
-                      "-o", str(elf)], "linking the TFLM bench app")
-        finally:
-            build.mkdir(parents=True, exist_ok=True)
-            (build / "build.log").write_text(blog.text())
+        elf = build_app(gen, EngineLibrary.load(Path(library), engine), root / f"build-{engine}")
         sizes = _run(["arm-none-eabi-size", str(elf)], "arm-none-eabi-size").strip().splitlines()[-1].split()
         flash = int(sizes[0]) + int(sizes[1])
         out = _run([*QEMU, "-kernel", str(elf)], f"qemu_m4 run of {Path(model).name} on {engine}", timeout=timeout)
@@ -63,20 +76,25 @@ def bench_tflm(model: str | Path, engine: str, library: str | Path, work: Path |
     return _parse(out, engine, meta, flash)
 
 
+def _arena(out: str) -> tuple[int, int]:
+    """(min arena, arena_used_bytes) from the app's A line."""
+    for line in out.splitlines():
+        f = line.strip().split()
+        if len(f) == 3 and f[0] == "A":
+            return int(f[1]), int(f[2])
+    raise BuildError(f"the TFLM bench app printed no arena line (TFLM failed to allocate the model?):\n"
+                     f"{out[-2000:]}")
+
+
 def _parse(out: str, engine: str, meta: dict[str, Any], flash: int) -> TflmRun:
     if "END" not in out:
         raise BuildError(f"qemu_m4 bench of {engine} did not finish:\n{out[-2000:]}")
-    total, outputs, arena = 0, [], (0, 0)
+    total, outputs, arena = 0, [], _arena(out)
     for line in out.splitlines():
         f = line.strip().split()
         if f and f[0] == "T":
             total = int(f[1])
         elif f and f[0] == "O":
             outputs.append(bytes.fromhex(f[1]) if len(f) > 1 else b"")
-        elif f and f[0] == "A":
-            arena = (int(f[1]), int(f[2]))
-    if not arena[0]:
-        raise BuildError(f"qemu_m4 bench of {engine}: no arena line (TFLM failed to allocate the model?):\n"
-                         f"{out[-2000:]}")
     return TflmRun(engine=engine, instructions=total * INSTR_PER_TICK, outputs=outputs, min_arena_bytes=arena[0],
                    arena_used_bytes=arena[1], flash_bytes=flash, meta=meta)

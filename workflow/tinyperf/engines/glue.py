@@ -124,7 +124,9 @@ def generate(tflite: str | Path, out_dir: str | Path, engine: str = "tflm") -> d
 
 #define MODEL_INPUT_SIZE {inp.size}
 #define MODEL_OUTPUT_SIZE {out.size}
+#ifndef MODEL_ARENA_SIZE /* the firmware build may size it for the board: see tinyperf.firmware.build */
 #define MODEL_ARENA_SIZE {arena}
+#endif
 #define MODEL_INPUT_SCALE {_float_literal(inp.scale)}
 #define MODEL_INPUT_ZERO_POINT {inp.zero_point}
 #define MODEL_OUTPUT_SCALE {_float_literal(out.scale)}

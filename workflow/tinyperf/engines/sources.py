@@ -102,7 +102,7 @@ def fetch(name: str, root: str | Path = RESOURCES, mirror: str | Path | None = N
     if mirror is not None:
         arc = download.mirrored(arc, mirror)
     downloads = root / "downloads"
-    got = download.fetch(arc, downloads, trust_unverified=True)  # the tree hash below is the check
+    got = download.fetch(arc, downloads, checked_by=f"the git tree hash of {src['repo']}@{src['commit'][:12]}")
     scratch = root / f".{name}.extract"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)

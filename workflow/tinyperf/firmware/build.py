@@ -150,6 +150,24 @@ def _engine_library(model_dir: Path, library: str | Path | None) -> EngineLibrar
     return EngineLibrary.load(Path(library), engine)
 
 
+def _tflm_arena(model_dir: Path, lib: EngineLibrary, tc: Toolchain) -> dict[str, Any]:
+    """The arena a TFLM model gets on this board. The model directory carries the 64-bit host interpreter's
+    figure, an upper bound for a 32-bit board; on a Cortex-M4 board compiled like qemu_m4 (and with QEMU here)
+    the exact 32-bit minimum is found by TFLM itself, in firmware on qemu_m4, and used instead."""
+    meta = json.loads((model_dir / "model.json").read_text())
+    upper = {"arena_bytes": int(meta["arena_bytes"]), "arena_sized_by": meta.get("arena_sized_by")}
+    if tc.prof["arch"] != "cortex-m4" or not shutil.which("qemu-system-arm"):
+        return upper
+    from tinyperf.bench.tflm import min_arena_32bit
+
+    try:
+        lib.check_board("qemu_m4")
+    except BuildError:
+        return upper  # another compiler or other flags than qemu_m4's: the probe would not be this code
+    exact = min_arena_32bit(model_dir, lib)
+    return {"arena_bytes": exact, "arena_sized_by": "TFLM on qemu_m4 (32-bit Cortex-M4): smallest arena, to 4 B"}
+
+
 def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | Path,
                    cflags_of: str | None = None, library: str | Path | None = None) -> BuildResult:
     """Compile and link; OUT gets firmware.elf (+ .bin/.hex for bare-metal boards), memory.json, build.log.
@@ -169,8 +187,10 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
     prof = tc.prof
     layer = board_layer(board, prof)
     lib = _engine_library(model_dir, library)
+    arena: dict[str, Any] = {}
     if lib is not None:
         lib.check_board(cflags_of or board)
+        arena = _tflm_arena(model_dir, lib, tc)
     includes = [f"-I{DUT_DIR}", *(f"-I{d}" for d in layer), f"-I{model_dir}", f"-I{FIRMWARE_DIR / 'runtime'}"]
     defines = task_defines(task)
     blog = BuildLog()
@@ -180,7 +200,8 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
         for i, (src, warnings) in enumerate(_sources(layer, model_dir, tc.freestanding, lib is not None)):
             obj = tmp / "obj" / f"{i:03d}_{src.stem}.o"
             if src.suffix == ".cc":
-                objs.append(str(lib.compile(src, obj, [f"-I{model_dir}"], blog)))  # type: ignore[union-attr]
+                sized = [f"-DMODEL_ARENA_SIZE={arena['arena_bytes']}"] if "arena_bytes" in arena else []
+                objs.append(str(lib.compile(src, obj, [*sized, f"-I{model_dir}"], blog)))  # type: ignore[union-attr]
             else:
                 objs.append(str(tc.compile(src, obj, [*defines, *warnings, *includes], blog)))
         elf = tmp / "firmware.elf"
@@ -200,6 +221,7 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
             memory["cflags_of"] = cflags_of
         if lib is not None:
             memory["library"] = lib.record_summary()
+            memory.update(arena)
         write_json(tmp / "memory.json", memory)
         (tmp / "build.log").write_text(blog.text())
         for kind in ("flash", "ram"):

@@ -199,7 +199,8 @@ def row(run: Run, git_commit: str, config_hash: str) -> dict[str, Any]:
                       else bool(perf_compliant and eval_complete)),
         "macs": dig(run.compiled, "macs"),
         "weight_bytes": dig(run.compiled, "weight_bytes"),
-        "arena_bytes": dig(run.compiled, "arena_bytes"),
+        # what the firmware was built with (a TFLM arena sized for the board), else what codegen planned
+        "arena_bytes": dig(run.memory, "arena_bytes") or dig(run.compiled, "arena_bytes"),
         "params": dig(run.train, "params"),
         "flash_used_bytes": flash_used,
         "flash_limit_bytes": flash_limit,

@@ -24,6 +24,12 @@
 /* What the timed window holds: by default the model's whole invoke. An interpreter (TFLM) is timed like its own
  * benchmarks time it, around Invoke() only: BENCH_LOAD copies the input in before, BENCH_STORE the output out
  * after, and BENCH_TIMED is Invoke(). */
+#ifdef BENCH_ARENA_ONLY
+#define BENCH_MEASURE 0
+#else
+#define BENCH_MEASURE 1
+#endif
+
 #ifndef BENCH_TIMED
 #define BENCH_LOAD(in) ((void)(in))
 #define BENCH_TIMED(in, out) BENCH_INVOKE(in, out)
@@ -122,38 +128,40 @@ void bench_main(void)
     TIMER_VALUE = 0xFFFFFFFFu;
     TIMER_CTRL = 0x1u;
 
-    fill(12345u, 24);
-    BENCH_INVOKE(input, output); /* warm-up, like the baseline */
-    fill(12345u, 24);
-    BENCH_LOAD(input);
-    recording = 1;
-    t0 = TIMER_VALUE;
-    marks[0] = t0;
-    BENCH_TIMED(input, output);
-    t1 = TIMER_VALUE;
-    recording = 0;
-    BENCH_STORE(output);
-    puts_("T ");
-    putu(t0 - t1);
-    puts_("\r\nS ");
-    putu(t0);
-    puts_("\r\n");
-    for (i = 0; i < BENCH_MAX_LAYERS; i++) {
-        if (marks[i]) {
-            puts_("M ");
-            putu((uint32_t)i);
-            putc_(' ');
-            putu(marks[i]);
-            puts_("\r\n");
+    if (BENCH_MEASURE) { /* BENCH_ARENA_ONLY: the arena probe alone (a firmware build sizes the arena) */
+        fill(12345u, 24);
+        BENCH_INVOKE(input, output); /* warm-up, like the baseline */
+        fill(12345u, 24);
+        BENCH_LOAD(input);
+        recording = 1;
+        t0 = TIMER_VALUE;
+        marks[0] = t0;
+        BENCH_TIMED(input, output);
+        t1 = TIMER_VALUE;
+        recording = 0;
+        BENCH_STORE(output);
+        puts_("T ");
+        putu(t0 - t1);
+        puts_("\r\nS ");
+        putu(t0);
+        puts_("\r\n");
+        for (i = 0; i < BENCH_MAX_LAYERS; i++) {
+            if (marks[i]) {
+                puts_("M ");
+                putu((uint32_t)i);
+                putc_(' ');
+                putu(marks[i]);
+                puts_("\r\n");
+            }
         }
-    }
-    puts_("O ");
-    dump_output();
-    for (sh = 25; sh <= 28; sh++) {
-        fill(12345u, sh);
-        BENCH_INVOKE(input, output);
         puts_("O ");
         dump_output();
+        for (sh = 25; sh <= 28; sh++) {
+            fill(12345u, sh);
+            BENCH_INVOKE(input, output);
+            puts_("O ");
+            dump_output();
+        }
     }
 #ifdef BENCH_ARENA_FITS
     {   /* the smallest arena, to 4 bytes, in which the interpreter allocates the model (last: it reuses it) */
