@@ -5,9 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# gcc-arc-linux-gnu and gcc-arm-none-eabi build freestanding firmware with -nostdinc: they need no libc headers.
-APT_PACKAGES=(gcc make python3-venv gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-arc-linux-gnu qemu-system-arm
-              chromium)
+# gcc-arc-linux-gnu and gcc-arm-none-eabi build tinyperf's freestanding firmware with -nostdinc: they need no libc
+# headers. The TFLM engines are C++ and need each toolchain's C++ library headers: g++ (host),
+# libstdc++-arm-none-eabi-newlib (Cortex-M, with newlib-nano's libm) and g++-arc-linux-gnu (Himax).
+APT_PACKAGES=(gcc g++ make python3-venv gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
+              gcc-arc-linux-gnu g++-arc-linux-gnu qemu-system-arm chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
