@@ -4,6 +4,7 @@ integers: every result bit-identical (the ad score on the board must round exact
 from __future__ import annotations
 
 import ctypes
+import itertools
 import math
 import operator
 import random
@@ -32,10 +33,38 @@ def lib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
         getattr(dll, name).restype = ctypes.c_double
     dll.tp___extendsfdf2.argtypes = [ctypes.c_float]
     dll.tp___extendsfdf2.restype = ctypes.c_double
-    for name in ("tp___udivdi3", "tp___umoddi3"):
+    for name in ("tp___udivdi3", "tp___umoddi3", "tp___muldi3"):
         getattr(dll, name).argtypes = [ctypes.c_uint64, ctypes.c_uint64]
         getattr(dll, name).restype = ctypes.c_uint64
+    for name in ("tp___divdi3", "tp___moddi3"):
+        getattr(dll, name).argtypes = [ctypes.c_int64, ctypes.c_int64]
+        getattr(dll, name).restype = ctypes.c_int64
+    for name, kind in (("tp___ashldi3", ctypes.c_int64), ("tp___ashrdi3", ctypes.c_int64),
+                       ("tp___lshrdi3", ctypes.c_uint64)):
+        getattr(dll, name).argtypes = [kind, ctypes.c_int]
+        getattr(dll, name).restype = kind
+    for name in CMP:
+        getattr(dll, name).argtypes = [ctypes.c_double, ctypes.c_double]
+        getattr(dll, name).restype = ctypes.c_int
+    for name, arg, res in (("tp___fixdfsi", ctypes.c_double, ctypes.c_int32),
+                           ("tp___fixdfdi", ctypes.c_double, ctypes.c_int64),
+                           ("tp___fixsfdi", ctypes.c_float, ctypes.c_int64),
+                           ("tp___floatdidf", ctypes.c_int64, ctypes.c_double),
+                           ("tp___floatsidf", ctypes.c_int32, ctypes.c_double),
+                           ("tp___floatunsidf", ctypes.c_uint32, ctypes.c_double),
+                           ("tp___truncdfsf2", ctypes.c_double, ctypes.c_float)):
+        getattr(dll, name).argtypes = [arg]
+        getattr(dll, name).restype = res
     return dll
+
+
+#: libgcc's comparison contract: what the result says of a and b (an unordered pair makes each false)
+CMP = {
+    "tp___eqdf2": (lambda r: r == 0, operator.eq), "tp___nedf2": (lambda r: r == 0, operator.eq),
+    "tp___ltdf2": (lambda r: r < 0, operator.lt), "tp___ledf2": (lambda r: r <= 0, operator.le),
+    "tp___gtdf2": (lambda r: r > 0, operator.gt), "tp___gedf2": (lambda r: r >= 0, operator.ge),
+    "tp___unorddf2": (lambda r: r != 0, lambda a, b: a != a or b != b),
+}
 
 
 def bits(x: float) -> int:
@@ -139,3 +168,63 @@ def test_source_builds_for_the_board_without_libgcc() -> None:
         assert [u for u in undefined if u != "U"] == []
     finally:
         obj.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("name", list(CMP))
+def test_double_comparisons_keep_libgccs_contract(lib: ctypes.CDLL, name: str) -> None:
+    says, truth = CMP[name]
+    xs = operands(400)
+    pairs = [(a, b) for a in xs[:40] for b in xs[:40]] + [(a, a) for a in xs] + list(itertools.pairwise(xs))
+    pairs += [(0.0, -0.0), (-0.0, 0.0), (5e-324, -5e-324)]
+    bad = [(a, b) for a, b in pairs if says(getattr(lib, name)(a, b)) != truth(a, b)]
+    assert not bad, bad[:5]
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast")  # numpy's float32 of a huge double is inf
+def test_conversions_are_exact_or_correctly_rounded(lib: ctypes.CDLL) -> None:
+    import numpy as np
+
+    rng = random.Random(5)
+    for a in operands(4000):
+        if a == a and abs(a) < 2.0**31:
+            assert lib.tp___fixdfsi(a) == math.trunc(a), a
+        if a == a and abs(a) < 2.0**63:
+            assert lib.tp___fixdfdi(a) == math.trunc(a), a
+        assert same(lib.tp___truncdfsf2(a), float(np.float32(a)) if a == a else a), a
+    assert lib.tp___fixdfsi(-2.0**31) == -(2**31) and lib.tp___fixdfsi(3e9) == 2**31 - 1
+    assert lib.tp___fixdfdi(-(2.0**63)) == -(2**63) and lib.tp___fixdfdi(-1e300) == -(2**63)
+    # float32 rounding at the edges: halfway cases, the largest float, subnormal floats, their underflow
+    for a in (1 + 2.0**-24, 1 + 3 * 2.0**-24, 3.4028235677973366e38, 3.4028235e38 * (1 + 2.0**-25), 1.4e-45,
+              7.006e-46, 7.0e-46, 1.1754942e-38, 2.0**-149 * 1.5, 2.0**-150):
+        for v in (a, -a):
+            assert same(lib.tp___truncdfsf2(v), float(np.float32(v))), v
+    for _ in range(20000):
+        f = struct.unpack("<f", struct.pack("<I", rng.getrandbits(32)))[0]
+        if f == f and abs(f) < 2.0**63:
+            assert lib.tp___fixsfdi(f) == math.trunc(f), f
+        n = rng.getrandbits(64) - 2**63
+        assert same(lib.tp___floatdidf(n), float(n)), n  # Python rounds int -> float to nearest even
+        m = rng.getrandbits(32)
+        assert lib.tp___floatunsidf(m) == float(m) and lib.tp___floatsidf(m - 2**31) == float(m - 2**31)
+    assert same(lib.tp___floatdidf(-(2**63)), -(2.0**63)) and same(lib.tp___floatdidf(0), 0.0)
+
+
+def test_64bit_integer_helpers(lib: ctypes.CDLL) -> None:
+    rng = random.Random(13)
+    mask = 2**64 - 1
+
+    def signed(v: int) -> int:
+        v &= mask
+        return v - 2**64 if v >> 63 else v
+
+    for _ in range(20000):
+        a, b = rng.getrandbits(64), rng.getrandbits(rng.choice([8, 31, 32, 33, 64])) or 1
+        sa, sb = signed(a), signed(b) or 1
+        s = rng.randrange(64)
+        assert lib.tp___muldi3(a, b) == (a * b) & mask
+        assert lib.tp___ashldi3(sa, s) == signed(a << s)
+        assert lib.tp___ashrdi3(sa, s) == sa >> s
+        assert lib.tp___lshrdi3(a, s) == a >> s
+        if not (sa == -(2**63) and sb == -1):
+            q = abs(sa) // abs(sb) * (1 if (sa < 0) == (sb < 0) else -1)  # C: toward zero
+            assert lib.tp___divdi3(sa, sb) == signed(q) and lib.tp___moddi3(sa, sb) == sa - q * sb

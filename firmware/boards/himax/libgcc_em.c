@@ -284,3 +284,208 @@ double SF(__extendsfdf2)(float f)
     }
     return r.d;
 }
+
+/* What a TFLM engine's library calls besides (its Prepare steps derive fixed-point multipliers in double
+ * precision): comparisons, conversions and the 64-bit integer helpers. The 64-bit shifts are built from 32-bit
+ * halves so that none of these can call itself. */
+static uint64_t shl64(uint64_t a, int b)
+{
+    uint32_t lo = (uint32_t)a, hi = (uint32_t)(a >> 32);
+    if (b == 0) return a;
+    if (b >= 32) {
+        hi = lo << (b - 32);
+        lo = 0;
+    } else {
+        hi = (hi << b) | (lo >> (32 - b));
+        lo <<= b;
+    }
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static uint64_t shr64(uint64_t a, int b, int arith)
+{
+    uint32_t lo = (uint32_t)a, hi = (uint32_t)(a >> 32);
+    uint32_t fill = (arith && (hi >> 31)) ? 0xFFFFFFFFu : 0u;
+    if (b == 0) return a;
+    if (b >= 32) {
+        lo = b == 32 ? hi : (arith ? (uint32_t)((int32_t)hi >> (b - 32)) : hi >> (b - 32));
+        hi = fill;
+    } else {
+        lo = (lo >> b) | (hi << (32 - b));
+        hi = arith ? (uint32_t)((int32_t)hi >> b) : hi >> b;
+    }
+    return ((uint64_t)hi << 32) | lo;
+}
+
+int64_t SF(__ashldi3)(int64_t a, int b);
+int64_t SF(__ashldi3)(int64_t a, int b) { return (int64_t)shl64((uint64_t)a, b); }
+
+int64_t SF(__ashrdi3)(int64_t a, int b);
+int64_t SF(__ashrdi3)(int64_t a, int b) { return (int64_t)shr64((uint64_t)a, b, 1); }
+
+uint64_t SF(__lshrdi3)(uint64_t a, int b);
+uint64_t SF(__lshrdi3)(uint64_t a, int b) { return shr64(a, b, 0); }
+
+uint64_t SF(__muldi3)(uint64_t a, uint64_t b);
+uint64_t SF(__muldi3)(uint64_t a, uint64_t b)
+{
+    uint32_t al = (uint32_t)a, ah = (uint32_t)(a >> 32), bl = (uint32_t)b, bh = (uint32_t)(b >> 32);
+    return (uint64_t)al * bl + ((uint64_t)(al * bh + ah * bl) << 32);
+}
+
+int64_t SF(__divdi3)(int64_t a, int64_t b);
+int64_t SF(__divdi3)(int64_t a, int64_t b)
+{
+    uint64_t ua = a < 0 ? 0u - (uint64_t)a : (uint64_t)a, ub = b < 0 ? 0u - (uint64_t)b : (uint64_t)b;
+    uint64_t q = SF(__udivmoddi4)(ua, ub, 0);
+    return (int64_t)(((a < 0) != (b < 0)) ? 0u - q : q);
+}
+
+int64_t SF(__moddi3)(int64_t a, int64_t b);
+int64_t SF(__moddi3)(int64_t a, int64_t b)
+{
+    uint64_t ua = a < 0 ? 0u - (uint64_t)a : (uint64_t)a, ub = b < 0 ? 0u - (uint64_t)b : (uint64_t)b, r;
+    (void)SF(__udivmoddi4)(ua, ub, &r);
+    return (int64_t)(a < 0 ? 0u - r : r);
+}
+
+/* -1, 0, 1, or 2 when either is a NaN; +0 and -0 are equal */
+static int cmp_bits(uint64_t a, uint64_t b)
+{
+    if (is_nan(a) || is_nan(b)) return 2;
+    if (is_zero(a) && is_zero(b)) return 0;
+    if ((a ^ b) & SIGN_BIT) return (a & SIGN_BIT) ? -1 : 1;
+    if (a == b) return 0;
+    return ((a < b) != ((a & SIGN_BIT) != 0)) ? -1 : 1;
+}
+
+static int cmp_d(double a, double b)
+{
+    dbits x, y;
+    x.d = a;
+    y.d = b;
+    return cmp_bits(x.u, y.u);
+}
+
+/* libgcc's contract: eq/ne are 0 when equal; lt/le < 0 / <= 0 when a < b / a <= b, gt/ge > 0 / >= 0 when
+ * a > b / a >= b; an unordered pair makes every one of them false */
+int SF(__eqdf2)(double a, double b);
+int SF(__eqdf2)(double a, double b) { return cmp_d(a, b) != 0; }
+int SF(__nedf2)(double a, double b);
+int SF(__nedf2)(double a, double b) { return cmp_d(a, b) != 0; }
+int SF(__ltdf2)(double a, double b);
+int SF(__ltdf2)(double a, double b) { int c = cmp_d(a, b); return c == 2 ? 1 : c; }
+int SF(__ledf2)(double a, double b);
+int SF(__ledf2)(double a, double b) { int c = cmp_d(a, b); return c == 2 ? 1 : c; }
+int SF(__gtdf2)(double a, double b);
+int SF(__gtdf2)(double a, double b) { int c = cmp_d(a, b); return c == 2 ? -1 : c; }
+int SF(__gedf2)(double a, double b);
+int SF(__gedf2)(double a, double b) { int c = cmp_d(a, b); return c == 2 ? -1 : c; }
+int SF(__unorddf2)(double a, double b);
+int SF(__unorddf2)(double a, double b) { return cmp_d(a, b) == 2; }
+
+/* toward zero; out of range saturates (and a NaN gives 0), as the Cortex-M and x86 conversions do not agree on
+ * anything there either: only in-range values are specified */
+static int64_t fix_bits(uint64_t u, int bits)
+{
+    int e = (int)((u >> 52) & 0x7FFu) - 1023;
+    uint64_t m = (u & MANT_MASK) | IMPLICIT, mag;
+    int neg = (u & SIGN_BIT) != 0;
+    uint64_t limit = (uint64_t)1 << (bits - 1);
+    if (is_nan(u)) return 0;
+    if (e < 0) return 0;
+    if (e >= bits - 1) {
+        if (neg && e == bits - 1 && (u & MANT_MASK) == 0) return (int64_t)(0u - limit);
+        return neg ? (int64_t)(0u - limit) : (int64_t)(limit - 1u);
+    }
+    mag = e <= 52 ? shr64(m, 52 - e, 0) : shl64(m, e - 52);
+    return neg ? (int64_t)(0u - mag) : (int64_t)mag;
+}
+
+int32_t SF(__fixdfsi)(double a);
+int32_t SF(__fixdfsi)(double a)
+{
+    dbits x;
+    x.d = a;
+    return (int32_t)fix_bits(x.u, 32);
+}
+
+int64_t SF(__fixdfdi)(double a);
+int64_t SF(__fixdfdi)(double a)
+{
+    dbits x;
+    x.d = a;
+    return fix_bits(x.u, 64);
+}
+
+int64_t SF(__fixsfdi)(float a);
+int64_t SF(__fixsfdi)(float a) { return SF(__fixdfdi)(SF(__extendsfdf2)(a)); }
+
+static double float_of(uint64_t mag, int neg)
+{
+    dbits r;
+    int p = 63;
+    if (mag == 0) {
+        r.u = 0;
+        return r.d;
+    }
+    while (!(shr64(mag, p, 0) & 1u)) p--;
+    r.u = round_pack(neg ? SIGN_BIT : 0u, p + 1023,
+                     p > 55 ? shr_sticky(mag, p - 55) : shl64(mag, 55 - p));
+    return r.d;
+}
+
+double SF(__floatdidf)(int64_t a);
+double SF(__floatdidf)(int64_t a) { return float_of(a < 0 ? 0u - (uint64_t)a : (uint64_t)a, a < 0); }
+
+double SF(__floatsidf)(int32_t a);
+double SF(__floatsidf)(int32_t a) { return SF(__floatdidf)(a); }
+
+double SF(__floatunsidf)(uint32_t a);
+double SF(__floatunsidf)(uint32_t a) { return float_of(a, 0); }
+
+float SF(__truncdfsf2)(double a);
+float SF(__truncdfsf2)(double a)
+{
+    dbits x;
+    fbits r;
+    uint32_t sign, rb;
+    uint64_t m, sig;
+    int e, fe;
+    x.d = a;
+    sign = (uint32_t)(x.u >> 63) << 31;
+    if (is_nan(x.u)) {
+        r.u = sign | 0x7FC00000u;
+    } else if (is_inf(x.u)) {
+        r.u = sign | 0x7F800000u;
+    } else if (is_zero(x.u)) {
+        r.u = sign;
+    } else {
+        unpack(x.u, &e, &m);
+        fe = e - 1023 + 127;
+        if (fe >= 255) {
+            r.u = sign | 0x7F800000u;
+            return r.f;
+        }
+        sig = shr_sticky(m, 26); /* 24 significant bits and 3 rounding bits */
+        if (fe <= 0) {
+            sig = shr_sticky(sig, 1 - fe);
+            fe = 0;
+        }
+        rb = (uint32_t)(sig & 7u);
+        sig >>= 3;
+        if (rb > 4u || (rb == 4u && (sig & 1u))) sig++;
+        if (fe != 0 && (sig >> 24)) {
+            sig >>= 1;
+            fe++;
+        }
+        if (fe >= 255) {
+            r.u = sign | 0x7F800000u;
+        } else if (fe == 0) {
+            r.u = sign | (uint32_t)sig; /* subnormal; a carry into bit 23 is the smallest normal */
+        } else {
+            r.u = sign | ((uint32_t)fe << 23) | ((uint32_t)sig & 0x7FFFFFu);
+        }
+    }
+    return r.f;
+}

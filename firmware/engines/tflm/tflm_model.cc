@@ -14,6 +14,10 @@
 #include "tensorflow/lite/micro/micro_mutable_op_resolver.h"
 
 extern "C" const unsigned char tp_tflm_model[];
+/* Set by firmware/engines/tflm/no_libm/ when a float function the board lacks was called (weak: absent elsewhere). */
+extern "C" volatile int tp_engine_libm_missing __attribute__((weak));
+
+static bool libm_missing() { return &tp_engine_libm_missing != nullptr && tp_engine_libm_missing != 0; }
 
 namespace {
 
@@ -35,7 +39,7 @@ tflite::MicroInterpreter *get_interpreter() {
 #undef TP_ADD_OP
     tflite::MicroInterpreter *it = new (interpreter_storage)
         tflite::MicroInterpreter(tflite::GetModel(tp_tflm_model), *resolver, arena, sizeof arena);
-    if (it->AllocateTensors() != kTfLiteOk || it->input(0)->bytes != MODEL_INPUT_SIZE ||
+    if (it->AllocateTensors() != kTfLiteOk || libm_missing() || it->input(0)->bytes != MODEL_INPUT_SIZE ||
         it->output(0)->bytes != MODEL_OUTPUT_SIZE) {
         failed = true;
         return nullptr;
@@ -52,6 +56,7 @@ extern "C" int model_invoke(const int8_t *input, int8_t *output) {
     int8_t *in = it->input(0)->data.int8;
     for (size_t i = 0; i < MODEL_INPUT_SIZE; i++) in[i] = input[i];
     if (it->Invoke() != kTfLiteOk) return 2;
+    if (libm_missing()) return 3;
     const int8_t *out = it->output(0)->data.int8;
     for (size_t i = 0; i < MODEL_OUTPUT_SIZE; i++) output[i] = out[i];
     return 0;

@@ -60,7 +60,8 @@ def toolchain_key(board: str) -> str:
     Boards that compile alike (qemu_m4, nano33ble, sparkfun_edge) share one library."""
     prof = profiles.board(board)
     tc = prof["toolchain"]
-    digest = hashlib.sha256(json.dumps([tc["prefix"], tc["cflags"]]).encode()).hexdigest()[:8]
+    what = [tc["prefix"], tc["cflags"], *([tc["engine_cflags"]] if tc.get("engine_cflags") else [])]
+    digest = hashlib.sha256(json.dumps(what).encode()).hexdigest()[:8]
     return f"{prof['arch']}-{digest}"
 
 
@@ -117,7 +118,8 @@ def includes(trees: dict[str, Path]) -> list[str]:
 
 def flags(engine: str, tc: Toolchain, trees: dict[str, Path]) -> dict[str, list[str]]:
     """The C++ and C flags (without the optimisation level) every TFLM object, and the glue, is compiled with."""
-    arch = _optimised(tc.arch) + (ARM_FLAGS if tc.prof["arch"].startswith("cortex-m") else [])
+    arch = (_optimised(tc.arch) + (ARM_FLAGS if tc.prof["arch"].startswith("cortex-m") else [])
+            + list(tc.prof["toolchain"].get("engine_cflags", [])))
     extra = CMSIS_NN_DEFINES if engine_sources.engine(engine).get("kernel_dir") == "cmsis_nn" else []
     common = [*arch, *COMMON, *extra, *includes(trees)]
     return {"cxx": [*common, *CXX_ONLY], "c": [*common, *C_ONLY]}

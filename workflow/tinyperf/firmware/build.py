@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 FIRMWARE_DIR = profiles.FIRMWARE_DIR
 DUT_DIR = FIRMWARE_DIR / "dut"
 ENGINE_LIBC = FIRMWARE_DIR / "engines" / "tflm" / "freestanding"
+ENGINE_NO_LIBM = FIRMWARE_DIR / "engines" / "tflm" / "no_libm"
 
 
 @dataclass(frozen=True)
@@ -80,13 +81,15 @@ def board_sources(layer: list[Path]) -> list[Path]:
     return [p for d in layer for p in sorted(d.glob("*.c")) + sorted(d.glob("*.S"))]
 
 
-def _sources(layer: list[Path], model_dir: Path, freestanding: bool,
-             engine: bool = False) -> list[tuple[Path, list[str]]]:
+def _sources(layer: list[Path], model_dir: Path, freestanding: bool, engine: bool = False,
+             libm: bool = True) -> list[tuple[Path, list[str]]]:
     own = sorted(DUT_DIR.glob("*.c")) + board_sources(layer)
     if freestanding:
         own += sorted((DUT_DIR / "freestanding").glob("*.c"))
         if engine:  # the few C library functions TFLM calls, on a board without a C library
             own += sorted(ENGINE_LIBC.glob("*.c"))
+            if not libm:  # and no libm at all: its float functions flag the inference as failed
+                own += sorted(ENGINE_NO_LIBM.glob("*.c"))
     model = sorted(model_dir.glob("*.c")) + sorted(model_dir.glob("*.cc"))
     if not model:
         raise BuildError(f"{model_dir}: no .c files; expected the output of `tinyperf codegen MODEL -o DIR`")
@@ -197,7 +200,8 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
 
     with atomic_dir(out_dir) as tmp:
         objs = []
-        for i, (src, warnings) in enumerate(_sources(layer, model_dir, tc.freestanding, lib is not None)):
+        for i, (src, warnings) in enumerate(_sources(layer, model_dir, tc.freestanding, lib is not None,
+                                                                "cxx_libs" in prof["toolchain"])):
             obj = tmp / "obj" / f"{i:03d}_{src.stem}.o"
             if src.suffix == ".cc":
                 sized = [f"-DMODEL_ARENA_SIZE={arena['arena_bytes']}"] if "arena_bytes" in arena else []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -112,6 +113,9 @@ class BuildLog:
             self.lines.append(output.rstrip())
         if proc.returncode != 0:
             tail = "\n".join(output.strip().splitlines()[-15:])
+            missing = sorted(set(re.findall(r"undefined reference to `([^']+)'", output)))
+            if missing:  # the whole set, which the tail of a long link error cuts off
+                tail += f"\nundefined symbols ({len(missing)}): {', '.join(missing)}"
             raise BuildError(f"{what} failed (exit {proc.returncode}):\n{tail}")
         return output
 
