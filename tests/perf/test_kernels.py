@@ -55,7 +55,7 @@ def test_variants_bit_exact_host(tmp_path: Path, seed: int) -> None:
 @pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
                     reason="needs arm-none-eabi-gcc and qemu-system-arm")
 def test_variants_bit_exact_qemu_m4(tmp_path: Path) -> None:
-    from tinyperf.bench.qemu import LDFLAGS, LINK_LD, QEMU, STARTUP
+    from tinyperf.bench.app import LDFLAGS, LINK_LD, QEMU, STARTUP
     from tinyperf.firmware.toolchain import freestanding_cflags
 
     extra = ["-ffunction-sections", "-fdata-sections", *freestanding_cflags(ARM[0])]

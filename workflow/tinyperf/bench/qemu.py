@@ -10,28 +10,16 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tinyperf import REPO_ROOT
+from tinyperf.bench.app import C_DIR, INSTR_PER_TICK, LDFLAGS, LINK_LD, QEMU, STARTUP, run_tool, toolchain
 from tinyperf.codegen import compile_model
-from tinyperf.errors import BuildError, HardwareMissing
-from tinyperf.firmware.toolchain import OWN_WARNINGS, BuildLog, Toolchain
+from tinyperf.errors import BuildError
+from tinyperf.firmware.toolchain import OWN_WARNINGS, BuildLog
 
-C_DIR = Path(__file__).resolve().parent / "c"
-LINK_LD = REPO_ROOT / "firmware" / "boards" / "qemu_m4" / "link.ld"
-#: the one Cortex-M4 startup, with the bench's cm4_board.h (C_DIR)
-STARTUP = REPO_ROOT / "firmware" / "boards" / "cortex_m" / "startup_cm4.c"
-#: the bench links newlib-nano's memcpy/memset (and semihosting stubs) where a board links the DUT's own
-#: firmware/dut/freestanding/mem.c; everything is compiled as the qemu_m4 board compiles it (Toolchain)
-BOARD = "qemu_m4"
-LDFLAGS = ["-Wl,--gc-sections", "--specs=nano.specs", "--specs=nosys.specs", "-nostartfiles"]
-QEMU = ["qemu-system-arm", "-M", "mps2-an386", "-display", "none", "-monitor", "none", "-serial", "stdio",
-        "-icount", "shift=0,align=off,sleep=off", "-semihosting-config", "enable=on,target=native"]
-INSTR_PER_TICK = 40
 _CALL = re.compile(r"^    (l(\d{3,})_\w+)\(\);$", re.M)
 
 
@@ -54,25 +42,6 @@ class BenchRun:
         return int(self.meta["arena_bytes"]) + self.static_ram_bytes
 
 
-def _run(cmd: list[str], what: str, timeout: float | None = None) -> str:
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except FileNotFoundError as exc:
-        raise HardwareMissing(f"{cmd[0]} not found: apt-get install gcc-arm-none-eabi qemu-system-arm") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise BuildError(f"{what} did not finish within {timeout:.0f} s") from exc
-    if proc.returncode != 0:
-        raise BuildError(f"{what} failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
-    return proc.stdout
-
-
-def toolchain() -> Toolchain:
-    try:
-        return Toolchain.of(BOARD)
-    except BuildError as exc:
-        raise HardwareMissing(f"{exc}: apt-get install gcc-arm-none-eabi qemu-system-arm") from exc
-
-
 def instrument(c_text: str) -> str:
     """Add tp_bench_mark(i + 1) after each layer call of NAME_invoke."""
     text = _CALL.sub(lambda m: f"{m.group(0)} tp_bench_mark({int(m.group(2)) + 1});", c_text)
@@ -80,7 +49,7 @@ def instrument(c_text: str) -> str:
 
 
 def size_objects(objs: list[Path]) -> tuple[int, int, int]:
-    out = _run(["arm-none-eabi-size", "-t", *map(str, objs)], "arm-none-eabi-size")
+    out = run_tool(["arm-none-eabi-size", "-t", *map(str, objs)], "arm-none-eabi-size")
     text, data, bss = (int(v) for v in out.strip().splitlines()[-1].split()[:3])
     return text, data, bss
 
@@ -117,7 +86,7 @@ def bench_model(model: str | Path, name: str, target: str = "cortex-m4", work: P
             (build / "build.log").write_text(blog.text())
         text, data, bss = size_objects(model_objs)
         arena_sym = _arena_bytes(elf)
-        out = _run([*QEMU, "-kernel", str(elf)], f"qemu_m4 run of {name}", timeout=timeout)
+        out = run_tool([*QEMU, "-kernel", str(elf)], f"qemu_m4 run of {name}", timeout=timeout)
     finally:
         if tmpctx:
             tmpctx.cleanup()
@@ -126,7 +95,7 @@ def bench_model(model: str | Path, name: str, target: str = "cortex-m4", work: P
 
 def _arena_bytes(elf: Path) -> int:
     """Size of the generated model's static arena symbol (so kernel statics can be told apart from it)."""
-    out = _run(["arm-none-eabi-nm", "-S", str(elf)], "arm-none-eabi-nm")
+    out = run_tool(["arm-none-eabi-nm", "-S", str(elf)], "arm-none-eabi-nm")
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 4 and parts[3] == "arena":

@@ -154,21 +154,15 @@ def _engine_library(model_dir: Path, library: str | Path | None) -> EngineLibrar
 
 
 def _tflm_arena(model_dir: Path, lib: EngineLibrary, tc: Toolchain) -> dict[str, Any]:
-    """The arena a TFLM model gets on this board. The model directory carries the 64-bit host interpreter's
-    figure, an upper bound for a 32-bit board; on a Cortex-M4 board compiled like qemu_m4 (and with QEMU here)
-    the exact 32-bit minimum is found by TFLM itself, in firmware on qemu_m4, and used instead."""
-    meta = json.loads((model_dir / "model.json").read_text())
-    upper = {"arena_bytes": int(meta["arena_bytes"]), "arena_sized_by": meta.get("arena_sized_by")}
-    if tc.prof["arch"] != "cortex-m4" or not shutil.which("qemu-system-arm"):
-        return upper
-    from tinyperf.bench.tflm import min_arena_32bit
+    """The arena a TFLM model gets on this board: TFLM's own smallest, measured with this library where the
+    board's code runs here (engines.arena), else the model directory's 64-bit reference-kernel figure."""
+    from tinyperf.engines.arena import min_arena
 
-    try:
-        lib.check_board("qemu_m4")
-    except BuildError:
-        return upper  # another compiler or other flags than qemu_m4's: the probe would not be this code
-    exact = min_arena_32bit(model_dir, lib)
-    return {"arena_bytes": exact, "arena_sized_by": "TFLM on qemu_m4 (32-bit Cortex-M4): smallest arena, to 4 B"}
+    found = min_arena(model_dir, lib, tc)
+    if found is None:
+        meta = json.loads((model_dir / "model.json").read_text())
+        return {"arena_bytes": int(meta["arena_bytes"]), "arena_sized_by": meta.get("arena_sized_by")}
+    return {"arena_bytes": found[0], "arena_sized_by": found[1]}
 
 
 def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | Path,
