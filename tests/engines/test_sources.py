@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
-import tarfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.datasets.test_download_extract import _tar
 from tinyperf.engines import sources
 from tinyperf.errors import DatasetError
 
@@ -49,14 +48,6 @@ def tiny(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
                                          "license": "Apache-2.0"}}}
     monkeypatch.setattr(sources, "_profile", lambda: fake)
     return {"commit": commit, "tree": tree, "mirror": mirror, "archive": archive, "root": tmp_path / "engines"}
-
-
-def _tar(path: Path, members: dict[str, bytes]) -> None:
-    with tarfile.open(path, "w:gz") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
 
 
 @needs_git

@@ -23,7 +23,7 @@ from tinyperf.codegen.lower import (
     RawC,
     overlap_lead,
 )
-from tinyperf.codegen.reader import Model, Tensor, read_model
+from tinyperf.codegen.reader import Model, Tensor, load_model
 from tinyperf.errors import ModelError
 from tinyperf.fsutil import atomic_dir
 
@@ -154,13 +154,8 @@ def compile_model(
         raise ModelError(f"unknown target {target!r}; choose one of {', '.join(targets.TARGETS)}")
     if arena not in ARENAS:
         raise ModelError(f"unknown arena {arena!r}; choose one of {', '.join(ARENAS)}")
-    path = Path(tflite_path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ModelError(f"cannot read {path}: {exc}") from exc
-    what = str(path)
-    model = read_model(data, what)
+    what = str(tflite_path)
+    data, model = load_model(tflite_path)
     files, meta = generate(model, data, what, name, target, arena)
     with atomic_dir(out_dir) as tmp:
         for fname, text in files.items():

@@ -6,8 +6,10 @@ checked against the file size, so a truncated or malformed file raises ModelErro
 
 from __future__ import annotations
 
+import os
 import struct
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -180,6 +182,15 @@ class Model:
     inputs: list[int]
     outputs: list[int]
     description: str = ""
+
+
+def load_model(path: str | os.PathLike[str]) -> tuple[bytes, Model]:
+    """The bytes of a .tflite file and the model they hold; an unreadable file is a ModelError naming it."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ModelError(f"cannot read {path}: {exc}") from exc
+    return data, read_model(data, str(path))
 
 
 def read_model(data: bytes, what: str = "model") -> Model:

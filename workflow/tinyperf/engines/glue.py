@@ -24,7 +24,7 @@ from typing import Any
 
 from tinyperf import REPO_ROOT
 from tinyperf.codegen.compiler import _float_literal
-from tinyperf.codegen.reader import read_model
+from tinyperf.codegen.reader import load_model
 from tinyperf.engines import sources as engine_sources
 from tinyperf.errors import ModelError
 from tinyperf.fsutil import atomic_dir, write_json
@@ -96,11 +96,7 @@ def generate(tflite: str | Path, out_dir: str | Path, engine: str = "tflm") -> d
     if not engine_sources.is_tflm(engine):
         raise ModelError(f"engine {engine!r} is not a TFLM engine")
     path = Path(tflite)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ModelError(f"cannot read {path}: {exc}") from exc
-    model = read_model(data, str(path))
+    data, model = load_model(path)
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise ModelError(f"{path}: {len(model.inputs)} inputs and {len(model.outputs)} outputs; the DUT runs "
                          "models of one input and one output")
