@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import reference_model
 from tinyperf.bench.baseline import BASELINES
 from tinyperf.bench.cli import check_outputs
+from tinyperf.bench.qemu import bench_model
 from tinyperf.bench.tflm import bench_tflm
 from tinyperf.cli import main as tinyperf
 
@@ -40,6 +41,8 @@ def test_live_tflm_agrees_with_the_baseline_table(tmp_path: Path, engine_library
     assert abs(run.instructions / table - 1.0) <= 0.02, (run.instructions, table)
     assert run.min_arena_bytes == TABLE_MIN_ARENA[engine][name]
     assert len(run.outputs) == 5 and check_outputs(path, run.outputs)
+    if engine == "tflm-cmsis-nn":  # and tinyperf's generated code gives the same bits as TFLM on the device
+        assert bench_model(path, name, work=tmp_path / "tinyperf").outputs == run.outputs
     # counts repeat: a second run of the same ELF-to-be gives the same figure
     assert bench_tflm(path, engine, engine_library(engine, "qemu_m4"), work=tmp_path / "again").instructions == \
         run.instructions
