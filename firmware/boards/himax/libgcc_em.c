@@ -75,23 +75,31 @@ static uint64_t shr_sticky(uint64_t x, int s)
     return (x >> s) | ((x & ((1ull << s) - 1u)) != 0);
 }
 
+/* sig (with 3 rounding bits below its last one) shifted into the subnormal range when its exponent *e is 0 or
+ * below (*e becomes 0), then rounded to nearest even with the 3 bits dropped. */
+static uint64_t denormal_round(uint64_t sig, int *e)
+{
+    uint32_t rb;
+    if (*e <= 0) {
+        sig = shr_sticky(sig, 1 - *e);
+        *e = 0;
+    }
+    rb = (uint32_t)(sig & 7u);
+    sig >>= 3;
+    if (rb > 4u || (rb == 4u && (sig & 1u))) sig++;
+    return sig;
+}
+
 /* sig * 2^(e - 1023 - 55), sig < 2^57 with its leading bit at 55 or 56 (or below for tiny results), rounded
  * to nearest even and packed; handles overflow to infinity and gradual underflow. */
 static uint64_t round_pack(uint64_t sign, int e, uint64_t sig)
 {
-    uint32_t rb;
     if (sig >> 56) {
         sig = shr_sticky(sig, 1);
         e++;
     }
     if (e >= 2047) return sign | INF_BITS;
-    if (e <= 0) {
-        sig = shr_sticky(sig, 1 - e);
-        e = 0;
-    }
-    rb = (uint32_t)(sig & 7u);
-    sig >>= 3;
-    if (rb > 4u || (rb == 4u && (sig & 1u))) sig++;
+    sig = denormal_round(sig, &e);
     if (e == 0) return sign | sig; /* subnormal; a carry into bit 52 is exactly the smallest normal */
     if (sig >> 53) {
         sig >>= 1;
@@ -449,7 +457,7 @@ float SF(__truncdfsf2)(double a)
 {
     dbits x;
     fbits r;
-    uint32_t sign, rb;
+    uint32_t sign;
     uint64_t m, sig;
     int e, fe;
     x.d = a;
@@ -468,13 +476,7 @@ float SF(__truncdfsf2)(double a)
             return r.f;
         }
         sig = shr_sticky(m, 26); /* 24 significant bits and 3 rounding bits */
-        if (fe <= 0) {
-            sig = shr_sticky(sig, 1 - fe);
-            fe = 0;
-        }
-        rb = (uint32_t)(sig & 7u);
-        sig >>= 3;
-        if (rb > 4u || (rb == 4u && (sig & 1u))) sig++;
+        sig = denormal_round(sig, &fe);
         if (fe != 0 && (sig >> 24)) {
             sig >>= 1;
             fe++;
