@@ -13,12 +13,10 @@ and exact on host; `tinyperf bench` measures the exact 32-bit minimum on qemu_m4
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import re
+import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,42 +40,65 @@ def resolver_method(op: str) -> str:
     return "Add" + "".join(part.capitalize() if not re.fullmatch(r"\d+D", part) else part for part in op.split("_"))
 
 
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    sys.stderr.flush()
-    saved = os.dup(2)
+#: the bisection, in a process of its own: tflite-micro's interpreter can crash (SIGSEGV) on an arena a little too
+#: small for the model, instead of failing; each line it prints is "<size> <ok|fail>", "try <size>" before each try
+_SEARCH = """
+import sys
+from tflite_micro.python.tflite_micro import runtime
+path, lo, hi, step, verify = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
+
+def fits(size):
+    print("try", size, flush=True)
     try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        runtime.Interpreter.from_file(path, arena_size=size)
+    except RuntimeError:
+        print(size, "fail", flush=True)
+        return False
+    print(size, "ok", flush=True)
+    return True
 
-
-def min_arena(tflite: Path, hi: int = 8 << 20) -> int:
-    """The smallest arena (a multiple of ARENA_STEP) in which tflite-micro's interpreter allocates *tflite*."""
-    from tflite_micro.python.tflite_micro import runtime
-
-    def fits(size: int) -> bool:
-        with _quiet_stderr():  # TFLM prints every failed allocation of the search
-            try:
-                runtime.Interpreter.from_file(str(tflite), arena_size=size)
-            except RuntimeError:
-                return False
-        return True
-
-    if not fits(hi):
-        raise ModelError(f"{tflite}: TFLM cannot allocate this model's tensors even in {hi >> 20} MiB of arena "
-                         "(an op TFLM lacks, or a model too large for a microcontroller)")
-    lo = 0  # invariant: lo does not fit (or is 0), hi fits
-    while hi - lo > ARENA_STEP:
-        mid = (lo + hi) // 2 // ARENA_STEP * ARENA_STEP
+if not verify or fits(hi):
+    while hi - lo > step:
+        mid = (lo + hi) // 2 // step * step
         if fits(mid):
             hi = mid
         else:
             lo = mid
-    return hi
+"""
+
+
+def min_arena(tflite: Path, hi: int = 8 << 20) -> int:
+    """The smallest arena (a multiple of ARENA_STEP) in which tflite-micro's interpreter allocates *tflite*. A
+    size on which the interpreter crashes counts as too small; the search then goes on in a new process."""
+    lo, fits_hi = 0, False  # invariant: lo does not fit (or is 0), hi fits once fits_hi
+    for _ in range(64):
+        proc = subprocess.run([sys.executable, "-c", _SEARCH, str(tflite), str(lo), str(hi), str(ARENA_STEP),
+                               "0" if fits_hi else "1"], capture_output=True, text=True, timeout=600)
+        tried = None
+        for line in proc.stdout.split("\n"):
+            f = line.split()
+            if len(f) == 2 and f[0] == "try":
+                tried = int(f[1])
+            elif len(f) == 2 and f[1] in ("ok", "fail"):
+                tried = None
+                if f[1] == "ok":
+                    hi, fits_hi = int(f[0]), True
+                else:
+                    lo = int(f[0])
+        if proc.returncode == 0:
+            if not fits_hi:
+                raise ModelError(f"{tflite}: TFLM cannot allocate this model's tensors even in {hi >> 20} MiB of "
+                                 "arena (an op TFLM lacks, or a model too large for a microcontroller)")
+            if hi - lo <= ARENA_STEP:
+                return hi
+            continue
+        if tried is None:
+            raise ModelError(f"{tflite}: tflite-micro's interpreter failed (exit {proc.returncode}) before trying an "
+                             f"arena: {proc.stderr.strip()[-500:]}")
+        if tried == hi and not fits_hi:
+            raise ModelError(f"{tflite}: tflite-micro's interpreter crashed allocating the model in {hi} bytes")
+        lo = tried  # crashed on it: too small
+    raise ModelError(f"{tflite}: the arena search of tflite-micro's interpreter did not settle")
 
 
 def _macs_and_weights(model: Any, what: str) -> tuple[int | None, int]:
