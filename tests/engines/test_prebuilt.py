@@ -93,3 +93,14 @@ def test_a_prebuilt_host_dut_is_measured_end_to_end(tmp_path: Path) -> None:
     desc = json.loads((systems / "host_vendor-x.json").read_text())
     assert desc["Inference Framework"] == "vendor-x (prebuilt firmware, as given to tinyperf)"
     assert (systems.parent / "results" / "host_vendor-x" / "ad" / "performance" / "results.txt").is_file()
+
+
+def test_engine_names_are_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tinyperf.cli import main as tinyperf
+
+    with pytest.raises(ConfigError, match=r"key 'engine': 'tvm' is not allowed; allowed values: tinyperf, tflm, "
+                       r"tflm-cmsis-nn"):
+        tpconfig.validate({"engine": ["tinyperf", "tvm"]})
+    assert tinyperf(["build", "--board", "host", "--task", "kws", "--prebuilt", str(tmp_path / "x"),
+                     "-o", str(tmp_path / "o")]) == 2
+    assert "--prebuilt IMAGE takes --engine NAME" in capsys.readouterr().err

@@ -90,3 +90,11 @@ def test_an_unfetched_source_names_the_command(tmp_path: Path) -> None:
 def test_a_missing_archive_in_the_mirror_is_named(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match=r"tflite-micro-90b983c2.*not in the mirror folder"):
         sources.fetch("tflite-micro", tmp_path / "root", mirror=tmp_path)
+
+
+@needs_git
+def test_the_fetch_command(tiny: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    from tinyperf.cli import main as tinyperf
+
+    assert tinyperf(["engine", "fetch", "tiny", "--root", str(tiny["root"]), "--mirror", str(tiny["mirror"])]) == 0
+    assert f"tiny: example/tiny@{tiny['commit'][:12]} tree {tiny['tree']} verified" in capsys.readouterr().out
