@@ -147,6 +147,14 @@ def engine_library(wildcards):
     return layout.fill(layout.ENGINE_LIBRARY, engine=wildcards.engine, toolchain=toolchain_key(wildcards.board))
 
 
+def engine_firmware_files(wildcards):
+    """What a TFLM engine's firmware build also compiles: its libc subset, no-libm stand-ins, the arena probes
+    (native, and the qemu_m4 bench app's)."""
+    if wildcards.engine == engine_sources.DEFAULT_ENGINE:
+        return []
+    return sorted(glob.glob("firmware/engines/tflm/**/*.c", recursive=True) + glob.glob("workflow/tinyperf/bench/c/*"))
+
+
 def library_option(wildcards, input):
     return f"--library {input.library}" if input.library else ""
 

@@ -8,6 +8,7 @@ rule firmware:
     input:
         src=codegen_dir,
         library=engine_library,
+        engine_c=engine_firmware_files,
         dut=glob.glob("firmware/dut/*"),
         board_src=lambda wc: fwbuild.board_layer_files(wc.board),
         profile=board_profile,

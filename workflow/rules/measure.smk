@@ -36,6 +36,7 @@ rule estimate_firmware:
     input:
         src=codegen_dir,
         library=engine_library,
+        engine_c=engine_firmware_files,
         dut=glob.glob("firmware/dut/*"),
         board_src=fwbuild.board_layer_files("qemu_m4"),
         profile=board_profile,
