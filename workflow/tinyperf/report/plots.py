@@ -330,7 +330,8 @@ def engines(df: pd.DataFrame, out: Path) -> Path:
     with its ratio to the first engine's above the bar."""
     groups = list(dict.fromkeys(zip(df["board"], df["task"], strict=True))) if len(df) else []
     names = list(dict.fromkeys(df["engine"])) if len(df) else []
-    fig, axes = plt.subplots(1, len(ENGINE_PANELS), figsize=(max(14.0, 1.3 * len(groups) * len(ENGINE_PANELS)), 4.4))
+    fig, grid = plt.subplots(2, 2, figsize=(max(10.0, 0.55 * len(groups) * len(names)), 8.4), squeeze=False)
+    axes = [ax for row in grid for ax in row]
     if not groups or len(names) < 2:
         for ax in axes:
             _note(ax, "one engine only: nothing to compare")
@@ -354,7 +355,7 @@ def engines(df: pd.DataFrame, out: Path) -> Path:
                 ax.text(x, v, text, ha="center", va="bottom", fontsize=6, rotation=90 if log_scale else 0)
         if log_scale:
             ax.set_yscale("log")
-        ax.set_xticks(xs, [f"{t}\n{b}" for b, t in groups], fontsize=7)
+        ax.set_xticks(xs, [f"{t}\n{b}" for b, t in groups], fontsize=6)
         ax.set_title(label, fontsize=9)
         ax.grid(axis="y", which="both", alpha=0.3)
     axes[0].legend(fontsize=7, loc="upper left")
