@@ -11,25 +11,21 @@ from tests.conftest import reference_model
 from tinyperf.engines import glue
 from tinyperf.errors import ModelError
 
-#: a stand-in for tflite-micro with the search's protocol: below 5000 B it fails, below 8000 it crashes (as the
-#: real interpreter does on some models), from 8000 it fits
-_FAKE = """
-import os, signal, sys
-lo, hi, step, verify = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
-def fits(size):
-    print("try", size, flush=True)
-    if 5000 <= size < 8000:
-        os.kill(os.getpid(), signal.SIGSEGV)
-    print(size, "ok" if size >= 8000 else "fail", flush=True)
-    return size >= 8000
-if not verify or fits(hi):
-    while hi - lo > step:
-        mid = (lo + hi) // 2 // step * step
-        if fits(mid):
-            hi = mid
-        else:
-            lo = mid
+#: glue's own search, on a stand-in for tflite-micro's interpreter: below 5000 B it fails, below 8000 it crashes (as
+#: the real interpreter does on some models), from 8000 it fits
+_FAKE_RUNTIME = """
+import os, signal
+class runtime:
+    class Interpreter:
+        @staticmethod
+        def from_file(path, arena_size):
+            if 5000 <= arena_size < 8000:
+                os.kill(os.getpid(), signal.SIGSEGV)
+            if arena_size < 8000:
+                raise RuntimeError("too small")
 """
+_REAL_IMPORT = "from tflite_micro.python.tflite_micro import runtime\n"
+_FAKE = glue._SEARCH.replace(_REAL_IMPORT, _FAKE_RUNTIME)
 
 
 def test_resolver_methods_follow_tflms_names() -> None:
@@ -41,6 +37,7 @@ def test_resolver_methods_follow_tflms_names() -> None:
 
 
 def test_the_arena_search_survives_a_crashing_interpreter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _REAL_IMPORT in glue._SEARCH
     monkeypatch.setattr(glue, "_SEARCH", _FAKE)
     assert glue.min_arena(tmp_path / "model.tflite", hi=1 << 16) == 8000
     with pytest.raises(ModelError, match="cannot allocate this model's tensors even in"):

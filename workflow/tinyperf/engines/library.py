@@ -127,7 +127,7 @@ def flags(engine: str, tc: Toolchain, trees: dict[str, Path]) -> dict[str, list[
 
 def cxx_of(tc: Toolchain) -> str:
     """The board's g++, beside its gcc."""
-    cxx = tc.cc[: -len("gcc")] + "g++"
+    cxx = tc.prefix + "g++"
     if os.sep in cxx and not Path(cxx).exists():
         raise BuildError(f"{cxx} not found: the {tc.board} toolchain has no C++ compiler, which TFLM needs")
     return cxx
