@@ -75,3 +75,17 @@ def symbols(elf: Path, names: Sequence[str], nm: str = "arm-none-eabi-nm") -> di
 
 def count_trace(elf: Path, trace_file: Path, fetch: model.FetchModel | None = None) -> list[model.PhaseCycles]:
     return model.count(trace.read(trace_file), disasm.disassemble(elf), fetch)
+
+
+def run_elf(elf: Path, marks: Sequence[str] = (), fetch: model.FetchModel | None = None,
+            timeout: float = 600.0, work: Path | None = None) -> tuple[str, list[model.PhaseCycles]]:
+    """Run *elf* on qemu_m4 (the bench's QEMU options) with the plugin, phases beginning at the functions
+    *marks*; returns QEMU's stdout and the cycles per phase."""
+    from tinyperf.bench.app import QEMU, run_tool  # the bench's QEMU command line, shared
+
+    addrs = symbols(elf, list(marks)) if marks else {}
+    with tempfile.TemporaryDirectory(prefix="tp-cycles-", dir=work) as tmp:
+        out_file = Path(tmp) / "trace.txt"
+        out = run_tool([*QEMU, "-kernel", str(elf), *plugin_args(out_file, sorted(set(addrs.values())))],
+                       f"qemu_m4 cycle run of {elf.name}", timeout=timeout)
+        return out, count_trace(elf, out_file, fetch)

@@ -22,7 +22,7 @@
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = TINYPERF_PLUGIN_ABI_VERSION;
 
-#define MAX_MARKS 16
+#define MAX_MARKS 1024
 #define MAX_PHASES (1u << 20)
 
 typedef struct {
