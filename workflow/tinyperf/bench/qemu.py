@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tinyperf.bench.app import C_DIR, INSTR_PER_TICK, LDFLAGS, LINK_LD, QEMU, STARTUP, run_tool, toolchain
+from tinyperf.bench.app import (
+    C_DIR,
+    INSTR_PER_TICK,
+    LDFLAGS,
+    LINK_LD,
+    STARTUP,
+    WindowCycles,
+    run_counted,
+    run_tool,
+    toolchain,
+)
 from tinyperf.codegen import compile_model
 from tinyperf.errors import BuildError
 from tinyperf.firmware.toolchain import OWN_WARNINGS, BuildLog
@@ -35,6 +45,7 @@ class BenchRun:
     code_bytes: int
     const_bytes: int
     static_ram_bytes: int
+    cycles: WindowCycles | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -65,7 +76,9 @@ def bench_model(model: str | Path, name: str, target: str = "cortex-m4", work: P
             shutil.rmtree(gen)
         meta = compile_model(model, gen, name=name, target=target, **(codegen_options or {}))
         src = gen / f"{name}.c"
-        src.write_text(instrument(src.read_text()))
+        c_text = src.read_text()
+        order = [int(m.group(2)) for m in _CALL.finditer(c_text)]  # the layers in the order invoke calls them
+        src.write_text(instrument(c_text))
         build = root / "build"
         build.mkdir(exist_ok=True)
         (build / "bench_config.h").write_text(
@@ -86,11 +99,14 @@ def bench_model(model: str | Path, name: str, target: str = "cortex-m4", work: P
             (build / "build.log").write_text(blog.text())
         text, data, bss = size_objects(model_objs)
         arena_sym = _arena_bytes(elf)
-        out = run_tool([*QEMU, "-kernel", str(elf)], f"qemu_m4 run of {name}", timeout=timeout)
+        out, cycles = run_counted(elf, f"qemu_m4 run of {name}", timeout=timeout)
     finally:
         if tmpctx:
             tmpctx.cleanup()
-    return _parse(out, name, target, meta, text, data, bss - arena_sym)
+    run = _parse(out, name, target, meta, text, data, bss - arena_sym)
+    cycles.layer_cycles = {order[j]: c for j, c in cycles.layer_cycles.items() if j < len(order)}
+    run.cycles = cycles
+    return run
 
 
 def _arena_bytes(elf: Path) -> int:

@@ -31,6 +31,7 @@ def row(run: BenchRun, base: Baseline | None, board: str, exact: bool | None = N
         "weight_bytes": int(run.meta["weight_bytes"]),
         "const_bytes": run.const_bytes,
         "bit_exact_tflm": exact,
+        **_cycles(run.cycles, macs),
     }
     if base:
         r.update(
@@ -52,6 +53,19 @@ def row(run: BenchRun, base: Baseline | None, board: str, exact: bool | None = N
     return r
 
 
+#: how the cycle figures are made, carried into every JSON row that has them
+CYCLES_MODEL = ("Cortex-M4 TRM timings applied to the instructions qemu_m4 executed (tinyperf.cycles), zero wait "
+                "states: a model, not a measurement")
+
+
+def _cycles(c: Any, macs: int) -> dict[str, Any]:
+    if c is None:
+        return {}
+    return {"cycles": c.cycles, "cycles_per_mac": round(c.cycles / macs, 3) if macs else None,
+            "cycles_per_instruction": round(c.cycles / c.instructions, 3) if c.instructions else None,
+            "cycles_by_kind": dict(sorted(c.by_kind.items())), "divides": c.divides, "cycles_model": CYCLES_MODEL}
+
+
 #: the live engine whose figures the ratios use (the baseline table's kernel configuration), and each engine's
 #: instruction count in shared/reference/tflm_baseline.md
 RATIO_ENGINE = "tflm-cmsis-nn"
@@ -68,7 +82,7 @@ def add_live(r: dict[str, Any], run: BenchRun, live: dict[str, Any], base: Basel
     for engine, t in live.items():
         e: dict[str, Any] = {"instructions": t.instructions, "arena_used_bytes": t.arena_used_bytes,
                              "min_arena_bytes": t.min_arena_bytes, "flash_bytes": t.flash_bytes,
-                             "bit_exact_tflm": exact.get(engine)}
+                             "bit_exact_tflm": exact.get(engine), **_cycles(t.cycles, r["macs"])}
         field = TABLE_INSTRUCTIONS.get(engine)
         if base is not None and field and r.get("baseline_match") == "reference file":
             table = int(getattr(base, field))
@@ -93,18 +107,22 @@ def add_live(r: dict[str, Any], run: BenchRun, live: dict[str, Any], base: Basel
         meets_arena=run.arena_bytes <= int(ref.arena_used_bytes * 0.7),
         meets_flash=run.flash_bytes <= ref.flash_bytes,
     )
+    if ref.cycles is not None and run.cycles is not None:
+        r.update(tflm_cycles=ref.cycles.cycles, cycles_ratio=_ratio(run.cycles.cycles, ref.cycles.cycles),
+                 meets_cycles=run.cycles.cycles <= ref.cycles.cycles // 2)
 
 
 def live_table(rows: list[dict[str, Any]]) -> str:
     """TFLM counted live beside the baseline table's figures."""
-    lines = [f"{'model':6} {'engine':14} {'instructions':>13} {'table':>13} {'deviation':>9} {'arena used':>10} "
-             f"{'min arena':>9} {'flash':>8} {'=TFLM':>5}"]
+    lines = [f"{'model':6} {'engine':14} {'instructions':>13} {'table':>13} {'deviation':>9} {'cycles':>13} "
+             f"{'CPI':>5} {'arena used':>10} {'min arena':>9} {'flash':>8} {'=TFLM':>5}"]
     for r in rows:
         for engine, e in (r.get("tflm_live") or {}).items():
             dev = e.get("table_deviation")
             shown = f"{100 * dev:+.3f}%" if dev is not None else "-"
             lines.append(f"{r['model']:6} {engine:14} {e['instructions']:13,d} "
                          f"{_fmt(e.get('table_instructions')):>13} {shown:>9} "
+                         f"{_fmt(e.get('cycles')):>13} {_fmt(e.get('cycles_per_instruction')):>5} "
                          f"{e['arena_used_bytes']:10,d} {e['min_arena_bytes']:9,d} {e['flash_bytes']:8,d} "
                          f"{_fmt(e.get('bit_exact_tflm')):>5}")
     return "\n".join(lines)
@@ -112,13 +130,16 @@ def live_table(rows: list[dict[str, Any]]) -> str:
 
 def layers(run: BenchRun) -> list[dict[str, Any]]:
     out = []
+    layer_cycles = run.cycles.layer_cycles if run.cycles else {}
     for op in run.meta["ops"]:
         n = run.layer_instructions.get(int(op["index"]))
+        c = layer_cycles.get(int(op["index"]))
         out.append({
             "index": op["index"], "op": op["op"], "name": op["name"],
             "in_shape": op["inputs"][0]["shape"] if op["inputs"] else None,
             "out_shape": op["outputs"][0]["shape"], "macs": op["macs"], "instructions": n or 0,
             "instructions_per_mac": round(n / op["macs"], 3) if n and op["macs"] else None,
+            "cycles": c, "cycles_per_mac": round(c / op["macs"], 3) if c and op["macs"] else None,
             "kernel": op.get("kernel"),
         })  # fmt: skip
     return out
@@ -136,7 +157,8 @@ def _fmt(v: Any) -> str:
 
 def table(rows: list[dict[str, Any]]) -> str:
     cols = [("model", "model"), ("instructions", "instr"), ("tflm_instructions", "TFLM instr"),
-            ("instructions_ratio", "ratio"), ("instructions_per_mac", "instr/MAC"), ("macs", "MACs"),
+            ("instructions_ratio", "ratio"), ("instructions_per_mac", "instr/MAC"), ("cycles", "cycles"),
+            ("tflm_cycles", "TFLM cycles"), ("cycles_ratio", "ratio"), ("macs", "MACs"),
             ("arena_bytes", "arena"), ("tflm_arena_bytes", "TFLM arena"), ("arena_ratio", "ratio"),
             ("flash_bytes", "flash"), ("tflm_flash_bytes", "TFLM flash"), ("flash_ratio", "ratio"),
             ("bit_exact_tflm", "=TFLM")]  # fmt: skip
@@ -151,11 +173,13 @@ def table(rows: list[dict[str, Any]]) -> str:
 def layer_table(r: dict[str, Any]) -> str:
     total = r["instructions"] or 1
     lines = [f"{r['model']}: per layer ({r['target']})",
-             f"{'#':>3} {'op':18} {'output':16} {'MACs':>10} {'instr':>11} {'instr/MAC':>9} {'share':>6}"]
+             f"{'#':>3} {'op':18} {'output':16} {'MACs':>10} {'instr':>11} {'instr/MAC':>9} {'cycles':>11} "
+             f"{'cyc/MAC':>7} {'share':>6}"]
     for lay in r["layers"]:
         if not lay["instructions"]:
             continue
         ipm = f"{lay['instructions_per_mac']:.2f}" if lay["instructions_per_mac"] else "-"
         lines.append(f"{lay['index']:3d} {lay['op'][:18]:18} {str(lay['out_shape'])[:16]:16} {lay['macs']:10,d} "
-                     f"{lay['instructions']:11,d} {ipm:>9} {100 * lay['instructions'] / total:5.1f}%")
+                     f"{lay['instructions']:11,d} {ipm:>9} {_fmt(lay.get('cycles')):>11} "
+                     f"{_fmt(lay.get('cycles_per_mac')):>7} {100 * lay['instructions'] / total:5.1f}%")
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tinyperf.bench.app import INSTR_PER_TICK, QEMU, run_tool
+from tinyperf.bench.app import INSTR_PER_TICK, WindowCycles, run_counted, run_tool
 from tinyperf.engines.arena import arena_line, build_bench_app
 from tinyperf.engines.glue import generate
 from tinyperf.errors import BuildError
@@ -31,6 +31,7 @@ class TflmRun:
     arena_used_bytes: int
     flash_bytes: int
     meta: dict[str, Any]
+    cycles: WindowCycles | None = None
 
 
 def bench_tflm(model: str | Path, engine: str, library: str | Path, work: Path | None = None,
@@ -44,11 +45,13 @@ def bench_tflm(model: str | Path, engine: str, library: str | Path, work: Path |
         elf = build_bench_app(gen, EngineLibrary.load(Path(library), engine), root / f"build-{engine}")
         sizes = run_tool(["arm-none-eabi-size", str(elf)], "arm-none-eabi-size").strip().splitlines()[-1].split()
         flash = int(sizes[0]) + int(sizes[1])
-        out = run_tool([*QEMU, "-kernel", str(elf)], f"qemu_m4 run of {Path(model).name} on {engine}", timeout=timeout)
+        out, cycles = run_counted(elf, f"qemu_m4 run of {Path(model).name} on {engine}", timeout=timeout)
     finally:
         if tmpctx:
             tmpctx.cleanup()
-    return _parse(out, engine, meta, flash)
+    run = _parse(out, engine, meta, flash)
+    run.cycles = cycles
+    return run
 
 
 def _parse(out: str, engine: str, meta: dict[str, Any], flash: int) -> TflmRun:
