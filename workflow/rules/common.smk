@@ -78,7 +78,9 @@ def task_profile(wildcards):
 
 
 def board_profile(wildcards):
-    return f"config/boards/{wildcards.board}.yaml"
+    """The board's profile, and its calibration overlay where `tinyperf calibrate` wrote one."""
+    calibrated = f"config/calibration/{wildcards.board}.yaml"
+    return [f"config/boards/{wildcards.board}.yaml", *([calibrated] if os.path.exists(calibrated) else [])]
 
 
 def manifest(wildcards):

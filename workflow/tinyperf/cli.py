@@ -31,6 +31,7 @@ STAGES: list[tuple[str, str]] = [
     ("flash", "tinyperf.flash.cli"),
     ("run", "tinyperf.runner.cli"),
     ("bench", "tinyperf.bench.cli"),
+    ("calibrate", "tinyperf.cycles.cli"),
     ("scenario", "tinyperf.scenario.cli"),
     ("report", "tinyperf.report.cli"),
     ("submission", "tinyperf.submission.cli"),

@@ -65,6 +65,14 @@ def board(name: str) -> dict[str, Any]:
         raise ConfigError(f"unknown board {name!r}; allowed values: {', '.join(BOARDS)}")
     data = load_yaml(CONFIG_DIR / "boards" / f"{name}.yaml")
     validate(data, "board.schema.yaml", f"config/boards/{name}.yaml")
+    calibrated = CONFIG_DIR / "calibration" / f"{name}.yaml"
+    if calibrated.exists():
+        # `tinyperf calibrate` fitted the cycle model on the board: it replaces the profile's assumed one
+        overlay = load_yaml(calibrated)
+        if not isinstance(overlay, dict) or set(overlay) != {"cycle_model"}:
+            raise ConfigError(f"{calibrated}: a calibration overlay holds cycle_model only; rerun tinyperf calibrate")
+        data = {**data, **overlay}
+        validate(data, "board.schema.yaml", f"config/boards/{name}.yaml with {calibrated}")
     return data
 
 

@@ -38,10 +38,12 @@ class FetchModel:
     source: str = "zero wait states"
 
     @classmethod
-    def of_profile(cls, prof: dict[str, Any]) -> FetchModel:
+    def of_profile(cls, prof: dict[str, Any], layout: dict[str, Any] | None = None) -> FetchModel:
+        """*prof*'s cycle_model.flash; the flash region from *layout*, the profile of the board whose memory map
+        the counted code was linked for (qemu_m4's when a board is estimated there), by default *prof* itself."""
         cm = prof.get("cycle_model") or {}
         fetch = cm.get("flash") or {}
-        mem = prof.get("memory") or {}
+        mem = (layout or prof).get("memory") or {}
         start = int(mem.get("flash_origin", 0))
         return cls(wait_states=int(fetch.get("wait_states", 0)), line_bytes=int(fetch.get("line_bytes", 16)),
                    prefetch=bool(fetch.get("prefetch", True)), cache_bytes=int(fetch.get("cache_bytes", 0)),

@@ -208,6 +208,8 @@ def latency(run: Run) -> Latency:
         source = "runner" if kind == MEASURED else "runner (virtual time)"
         if kind == ESTIMATED and dig(perf, "estimated_from"):
             source = f"estimated from {dig(perf, 'estimated_from')}"
+            if dig(perf, "cycles_per_inference"):
+                source += " (modelled Cortex-M4 cycles)"
         return Latency(float(ms), str(kind), source, None if instructions is None else float(instructions))
     instructions = dig(run.estimate_source, "instructions_per_inference")
     clock = prof.get("clock_hz")

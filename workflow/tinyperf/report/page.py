@@ -86,6 +86,10 @@ def _latency(row: pd.Series) -> str:
         return DASH
     mark = ('<span class="est">estimated</span>' if kind == "estimated" else
             '<span class="meas">measured</span>' if kind == "measured" else "")
+    lower = row.get("latency_ms_1ipc")
+    if kind == "estimated" and not _missing(lower) and not _missing(row.get("cycles_per_inference")):
+        # a range: the modelled cycles, and the 1-IPC lower bound beside them
+        return f"{_ms(value)} {mark} (modelled cycles; &ge; {_ms(lower)} at 1 IPC)"
     return f"{_ms(value)} {mark}"
 
 

@@ -38,6 +38,7 @@ BENCH_COLUMNS = list(BENCH_KEYS)
 COLUMNS = [
     "task", "mlperf_model", "board", "engine", "engine_sources", "model_source", "data", "division", "device_run",
     "latency_ms", "latency_kind", "latency_source", "throughput_inf_s", "instructions_per_inference",
+    "latency_ms_1ipc", "cycles_per_inference", "cycle_model",
     "perf_windows", "perf_min_window_s", "perf_compliant",
     *BENCH_COLUMNS,
     "metric", "float_value", "int8_value", "device_value", "quality_target", "meets_target",
@@ -175,6 +176,9 @@ def row(run: Run, git_commit: str, config_hash: str) -> dict[str, Any]:
         "latency_source": lat.source,
         "throughput_inf_s": median_throughput(run.performance, lat.ms),
         "instructions_per_inference": lat.instructions,
+        "latency_ms_1ipc": dig(run.performance, "latency_ms_1ipc"),
+        "cycles_per_inference": dig(run.performance, "cycles_per_inference"),
+        "cycle_model": dig(run.performance, "cycle_model"),
         "perf_windows": len(windows) if windows else dig(run.performance, "n_windows"),
         "perf_min_window_s": min(windows) if windows else None,
         "perf_compliant": perf_compliant,

@@ -38,6 +38,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--estimate-for", choices=BOARDS, default=None, metavar="BOARD",
                    help="performance on qemu_m4 of a Cortex-M4 board that is not attached: report the latency its "
                         "instruction count implies at BOARD's clock, labelled as an estimate")
+    p.add_argument("--no-cycles", dest="cycles", action="store_false",
+                   help="with --estimate-for: only the 1-IPC lower bound, no modelled Cortex-M4 cycles")
     p.add_argument("--full-log", action="store_true", help="log every db chunk (large for accuracy runs)")
     p.set_defaults(func=run)
 
@@ -58,6 +60,22 @@ def _terminate_as_exit() -> Iterator[None]:
 
 def _stamp() -> str:
     return datetime.datetime.now().strftime("%m%d.%H%M%S")
+
+
+def _count_cycles(args: argparse.Namespace, task: str) -> Any:
+    """The modelled cycles of one inference of the same firmware on the first window's input, with the fetch
+    model of the board estimated for."""
+    from tinyperf import profiles
+    from tinyperf.cycles.dut import count_inference
+    from tinyperf.cycles.model import FetchModel
+    from tinyperf.runner.performance import window_input
+
+    _, data = window_input(task, args.data, 0)
+    counted = count_inference(args.firmware, data, FetchModel.of_profile(profiles.board(args.estimate_for),
+                                                                    layout=profiles.board("qemu_m4")))
+    log.info("modelled cycles per inference: %d (%d core + %d fetch)", counted.cycles, counted.core_cycles,
+             counted.fetch_cycles)
+    return counted
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
                     opts = PerformanceOptions(args.min_window_s, args.windows, args.iterations, args.warmup)
                     result = run_performance(dut.client, dut.task, args.data, args.board, opts)
                     if args.estimate_for:
-                        result = as_estimate(result, args.estimate_for)
+                        result = as_estimate(result, args.estimate_for,
+                                             _count_cycles(args, dut.task) if args.cycles else None)
                     lines = performance_lines(result)
                 else:
                     result = run_accuracy(dut.client, dut.task, args.data, args.max_files)

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import time
 import tty
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
@@ -176,11 +177,13 @@ def qemu_link_of(elf: Path) -> str:
     return link
 
 
-def qemu_argv(elf: Path, link: str, serial: str | None = None, qemu: str = "qemu-system-arm") -> list[str]:
-    """The qemu-system-arm command line for *elf* over *link*; *serial* is the -serial chardev of the UART link."""
+def qemu_argv(elf: Path, link: str, serial: str | None = None, qemu: str = "qemu-system-arm",
+              extra: Sequence[str] = ()) -> list[str]:
+    """The qemu-system-arm command line for *elf* over *link*; *serial* is the -serial chardev of the UART link,
+    *extra* more options (the cycle plugin)."""
     if link == "semihosting":
-        return [qemu, *QEMU_ARGS, *QEMU_SEMIHOSTING_ARGS, "-kernel", str(elf)]
-    return [qemu, *QEMU_ARGS, *QEMU_UART_ARGS, "-kernel", str(elf), "-serial", serial or "stdio"]
+        return [qemu, *QEMU_ARGS, *QEMU_SEMIHOSTING_ARGS, *extra, "-kernel", str(elf)]
+    return [qemu, *QEMU_ARGS, *QEMU_UART_ARGS, *extra, "-kernel", str(elf), "-serial", serial or "stdio"]
 
 
 class QemuDut(_ProcessMixin, Transport):
@@ -195,8 +198,9 @@ class QemuDut(_ProcessMixin, Transport):
     can_pipeline = True
 
     def __init__(self, elf: Path, stderr_path: Path | None = None, qemu: str = "qemu-system-arm",
-                 connect_timeout: float = 15.0) -> None:
+                 connect_timeout: float = 15.0, extra_args: Sequence[str] = ()) -> None:
         self.link = qemu_link_of(elf)
+        self.extra_args = list(extra_args)
         self.description = f"qemu_m4 DUT {elf} ({self.link} link)"
         self.sock: socket.socket | None = None
         self.to_dut = -1
@@ -220,7 +224,7 @@ class QemuDut(_ProcessMixin, Transport):
         out_r, out_w = os.pipe()
         self.to_dut, self.from_dut = in_w, out_r
         try:
-            self.proc = self._popen(qemu_argv(elf, "semihosting", qemu=qemu), in_r, out_w)
+            self.proc = self._popen(qemu_argv(elf, "semihosting", qemu=qemu, extra=self.extra_args), in_r, out_w)
         finally:
             os.close(in_r)
             os.close(out_w)
@@ -231,7 +235,8 @@ class QemuDut(_ProcessMixin, Transport):
             # nodelay: without it Nagle on QEMU's side holds each reply byte for our delayed ACK (~22 round
             # trips/s instead of ~1000)
             serial = f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on"
-            self.proc = self._popen(qemu_argv(elf, "uart", serial, qemu), subprocess.DEVNULL, subprocess.DEVNULL)
+            self.proc = self._popen(qemu_argv(elf, "uart", serial, qemu, self.extra_args), subprocess.DEVNULL,
+                                    subprocess.DEVNULL)
             deadline = time.monotonic() + connect_timeout
             while time.monotonic() < deadline and self.proc.poll() is None:
                 try:
