@@ -50,3 +50,5 @@ def test_run_stops_at_the_first_step_needing_hardware(demo: Path, board: str) ->
         estimate = json.loads((run / "estimate" / "results.json").read_text())
         assert estimate["latency_kind"] == "estimated" and estimate["board"] == board
         assert estimate["instructions_per_inference"] > 0 and estimate["compliant"] is False
+        lower, modelled = estimate["latency_range_ms"]  # 1 IPC, and the modelled Cortex-M4 cycles
+        assert 0 < lower < modelled == estimate["latency_ms"]
