@@ -35,6 +35,8 @@ rule download:
     params:
         out=subpath(output.record, parent=True),
     retries: 2
+    # the network: a cluster's compute nodes often have none, the submitting host does
+    localrule: True
     conda:
         "../../envs/datasets.yaml"
     shell:

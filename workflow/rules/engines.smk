@@ -15,6 +15,8 @@ rule engine_source:
         source="|".join(engine_sources.all_sources()),
     params:
         mirror=f"--mirror {CFG['engine_sources']}" if CFG["engine_sources"] else "",
+    # the network: a cluster's compute nodes often have none, the submitting host does
+    localrule: True
     conda:
         "../../envs/datasets.yaml"
     shell:

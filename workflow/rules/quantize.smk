@@ -46,6 +46,8 @@ rule reference_int8:
         out=subpath(output.record, parent=True),
         mirror=f"--mirror {CFG['reference_models']}" if CFG["reference_models"] else "",
     retries: 2
+    # the network: a cluster's compute nodes often have none, the submitting host does
+    localrule: True
     conda:
         "../../envs/datasets.yaml"
     shell:

@@ -37,6 +37,8 @@ rule reference_model:
     params:
         out=subpath(output.model, parent=True),
     retries: 2
+    # the network: a cluster's compute nodes often have none, the submitting host does
+    localrule: True
     conda:
         "../../envs/tensorflow.yaml"
     shell:
