@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A misbehaving DUT for runner tests: speaks the protocol correctly until its fault (argv[1]) strikes.
 
-Faults no real firmware can be made to show on demand: silence, death mid-run, garbled lines, error replies.
+Faults no real firmware can be made to show on demand: silence, death mid-run, garbled lines, error replies,
+line noise, lines cut short, wrong result counts, NaN, endless lines, a missing m-ready, a clock going backwards.
 """
 
 import os
@@ -58,11 +59,27 @@ def main() -> None:
             if MODE == "error" and infers >= 2:
                 say("e-[Inference failed]", "m-ready")
                 continue
+            strike = infers >= 2
+            if MODE == "huge" and strike:
+                out.write(b"A" * (1 << 20))  # a megabyte and no end of line
+                out.flush()
+                time.sleep(3600)
+            if MODE == "garbage" and strike:
+                out.write(b"\x8f\xfe\x00m-\xc3(\r\n")
             t0, clock = clock, clock + 100 * n
-            lap1 = f"m-lap-us-{clock}" if not (MODE == "garbled" and infers >= 2) else "m-lap-us-12#4"
+            if MODE == "backwards" and strike:
+                clock = t0 - 50
+            lap1 = f"m-lap-us-{clock}" if not (MODE == "garbled" and strike) else "m-lap-us-12#4"
+            values = ["0.100", "0.900"] + ["0.000"] * 10
+            if MODE == "count" and strike:
+                values = values[:11]
+            if MODE == "nan" and strike:
+                values[3] = "nan"
+            done = "m-infer-do" if MODE == "cut" and strike else "m-infer-done"
             say(f"m-warmup-start-{tok[2]}", "m-warmup-done", f"m-infer-start-{n}", f"m-lap-us-{t0}", lap1,
-                "m-infer-done", "m-results-[0.100,0.900,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000]",
-                "m-ready")
+                done, f"m-results-[{','.join(values)}]")
+            if not (MODE == "noready" and strike):
+                say("m-ready")
         else:
             say(f"e-[Unknown command: {tok[0]}]", "m-ready")
 

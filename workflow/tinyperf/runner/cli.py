@@ -58,6 +58,37 @@ def _terminate_as_exit() -> Iterator[None]:
         signal.signal(signal.SIGTERM, old)
 
 
+@contextlib.contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """One measurement into *out* at a time: a second is refused, naming the first. The lock is the kernel's
+    (flock), so a run killed with SIGKILL releases it; its leftover work directory is removed by the next run."""
+    import fcntl
+    import os
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = out.parent / f".{out.name}.lock"
+    with open(lock_path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "unknown"
+            raise ConfigError(f"another tinyperf run (pid {holder}) is measuring into {out}: wait for it, or give "
+                              "this one another -o") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        for stale in out.parent.glob(f".{out.name}.run.*"):
+            log.warning("removing %s, left by a run that was killed", stale)
+            shutil.rmtree(stale, ignore_errors=True)
+        try:
+            yield
+        finally:
+            lock.seek(0)
+            lock.truncate()
+
+
 def _stamp() -> str:
     return datetime.datetime.now().strftime("%m%d.%H%M%S")
 
@@ -79,16 +110,20 @@ def _count_cycles(args: argparse.Namespace, task: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    if args.estimate_for and (args.board != "qemu_m4" or args.mode != "performance"):
+        raise ConfigError("--estimate-for needs --board qemu_m4 --mode performance: the estimate is the instruction "
+                          "count of the same code on the emulated Cortex-M4")
+    with _exclusive(out):
+        return _measure(args, out)
+
+
+def _measure(args: argparse.Namespace, out: Path) -> int:
     from tinyperf.runner.accuracy import accuracy_lines, run_accuracy
     from tinyperf.runner.client import TrafficLog
     from tinyperf.runner.performance import PerformanceOptions, as_estimate, performance_lines, run_performance
     from tinyperf.runner.session import open_dut
 
-    out: Path = args.out
-    if args.estimate_for and (args.board != "qemu_m4" or args.mode != "performance"):
-        raise ConfigError("--estimate-for needs --board qemu_m4 --mode performance: the estimate is the instruction "
-                          "count of the same code on the emulated Cortex-M4")
-    out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.run.", dir=out.parent))
     log_path = work / "log.txt"
     try:

@@ -7,6 +7,7 @@ complete and correct, or it fails saying why.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,12 @@ CHUNK_BYTES = 31
 PIPELINE_DEPTH = 32
 
 LAP_RE = re.compile(r"^m-lap-us-(\d+)$")
+#: no line of the protocol comes near this; a longer one is noise (a wrong baud rate, a stuck transmitter)
+MAX_LINE_BYTES = 64 * 1024
+#: an m-lap-us difference of half the 32-bit counter or more is a timestamp that went backwards, not a window:
+#: MLPerf windows last under 30 s, and 2^31 us is 36 minutes
+BACKWARDS_US = 1 << 31
+_PRINTABLE = re.compile(rb"^[\t\x20-\x7e]*$")
 RESULTS_RE = re.compile(r"^m-results-\[(.*)\]$")
 
 
@@ -64,11 +71,16 @@ class DutClient:
         self.timeout = timeout
         self._buf = b""
         self.unexpected: list[str] = []
+        #: how many values each m-results-[...] must hold (set once the task is known; None: not checked)
+        self.expected_results: int | None = None
 
     # -- lines -----------------------------------------------------------------------------------------
     def read_line(self, timeout: float, waiting_for: str, log: bool = True) -> str:
         deadline = time.monotonic() + timeout
         while b"\n" not in self._buf:
+            if len(self._buf) > MAX_LINE_BYTES:
+                raise DeviceError(f"a line of over {MAX_LINE_BYTES} bytes with no end from the DUT while waiting for "
+                                  f"the reply to {waiting_for} (it starts {self._buf[:60]!r}): noise on the line?")
             left = deadline - time.monotonic()
             if left <= 0:
                 status = self.t.exit_status()
@@ -85,9 +97,16 @@ class DutClient:
                 raise DeviceError(f"{exc} while waiting for the reply to {waiting_for}") from exc
             self._buf += chunk
         raw, self._buf = self._buf.split(b"\n", 1)
-        text = raw.rstrip(b"\r").decode("ascii", errors="replace")
+        raw = raw.rstrip(b"\r")
+        text = raw.decode("ascii", errors="replace")
         if log:
             self.log.line("dut", text)
+        if len(raw) > MAX_LINE_BYTES:
+            raise DeviceError(f"a line of {len(raw)} bytes from the DUT in the reply to {waiting_for}: the protocol's "
+                              f"lines are short (it starts {text[:60]!r})")
+        if not _PRINTABLE.match(raw):
+            raise DeviceError(f"garbage from the DUT in the reply to {waiting_for}: {raw[:60]!r} is not a line of "
+                              "the protocol (a wrong baud rate, or another program on the port?)")
         return text
 
     def wait_ready(self, timeout: float, waiting_for: str) -> list[str]:
@@ -213,6 +232,12 @@ class DutClient:
             raise DeviceError(f"expected two m-lap-us-<us> timestamps in the reply to '{cmd}', got {len(laps)}")
         if results is None:
             raise DeviceError(f"no m-results-[...] line in the reply to '{cmd}'")
+        if self.expected_results is not None and len(results) != self.expected_results:
+            raise DeviceError(f"m-results-[...] holds {len(results)} values in the reply to '{cmd}'; the model "
+                              f"has {self.expected_results} outputs")
+        if (laps[1] - laps[0]) % (1 << 32) >= BACKWARDS_US:
+            raise DeviceError(f"the DUT's timestamps went backwards in the reply to '{cmd}': m-lap-us-{laps[0]} "
+                              f"then m-lap-us-{laps[1]}")
         self.unexpected.extend(extra)
         return InferResult(iterations, warmup, laps[0], laps[1], results, wall, extra)
 
@@ -225,11 +250,15 @@ def parse_results(body: str, cmd: str) -> list[float]:
         if not field_:
             continue
         try:
-            values.append(float(field_))
+            value = float(field_)
         except ValueError as exc:
             raise DeviceError(
                 f"garbled m-results-[{body}] in the reply to '{cmd}': {field_!r} is not a number"
             ) from exc
+        if not math.isfinite(value):
+            raise DeviceError(f"m-results-[{body}] in the reply to '{cmd}' holds {field_!r}: the model's outputs "
+                              "are finite")
+        values.append(value)
     if not values:
         raise DeviceError(f"empty m-results-[] in the reply to '{cmd}'")
     return values

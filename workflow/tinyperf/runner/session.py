@@ -27,6 +27,12 @@ class Dut:
     boot_lines: list[str]
 
 
+def results_per_inference(task: str) -> int:
+    """Values of one m-results-[...]: ad's DUT prints its window's score, a classifier every class's output."""
+    data_task = profiles.data_task(task)
+    return 1 if data_task == "ad" else len(profiles.task(data_task)["classes"])
+
+
 def open_transport(board: str, firmware: Path | None, port: str | None, baud: int | None,
                    stderr_path: Path | None) -> Transport:
     if port:
@@ -58,4 +64,5 @@ def open_dut(board: str, firmware: Path | None, log: TrafficLog, port: str | Non
         task = MODEL_VERSIONS.get(version)
         if task is None:
             raise DeviceError(f"the DUT reports model {version!r}; tinyperf knows {', '.join(MODEL_VERSIONS)}")
+        client.expected_results = results_per_inference(task)
         yield Dut(client, transport, task, version, name, boot)
