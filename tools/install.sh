@@ -8,11 +8,13 @@ cd "$(dirname "$0")/.."
 # gcc-arc-linux-gnu and gcc-arm-none-eabi build tinyperf's freestanding firmware with -nostdinc: they need no libc
 # headers. The TFLM engines are C++ and need each toolchain's C++ library headers: g++ (host),
 # libstdc++-arm-none-eabi-newlib (Cortex-M, with newlib-nano's libm) and g++-arc-linux-gnu (Himax).
+# clang and libclang-rt-14-dev: libFuzzer with ASan and UBSan for the fuzz harnesses (tests/fuzz).
 # slurm-wlm, slurmdbd, munge and mariadb-server-core: the test suite starts a one-node SLURM on localhost to run the
 # workflow through profiles/slurm (tests/cluster/localslurm.py); nothing of them runs outside that test.
 APT_PACKAGES=(gcc g++ make python3-venv gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
               gcc-arc-linux-gnu g++-arc-linux-gnu qemu-system-arm chromium
-              slurm-wlm slurmdbd munge mariadb-server-core mariadb-client-core)
+              slurm-wlm slurmdbd munge mariadb-server-core mariadb-client-core
+              clang libclang-rt-14-dev)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

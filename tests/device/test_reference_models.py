@@ -67,15 +67,19 @@ def tflm_outputs(model_path: Path, task: str, data: Path) -> list[list[float]]:
 
 @pytest.mark.slow
 @pytest.mark.needs_models
-@pytest.mark.parametrize("board", ["host", pytest.param("qemu_m4", marks=needs_qemu)])
+@pytest.mark.parametrize("board", ["host", "host+sanitizers", pytest.param("qemu_m4", marks=needs_qemu)])
 @pytest.mark.parametrize("name", list(MODELS))
 def test_reference_model_bit_exact_with_tflm(tmp_path: Path, name: str, board: str) -> None:
+    """host+sanitizers: the host DUT under ASan and UBSan (any finding kills it, failing the run)."""
     from tinyperf.codegen import compile_model
+    from tinyperf.firmware.build import build_firmware
 
     task = MODELS[name]
     model_path = reference_model(name)
     compile_model(model_path, tmp_path / "cg")
-    fw = build(board, task, tmp_path / "cg", tmp_path / "fw")
+    sanitize = board == "host+sanitizers"
+    board = "host" if sanitize else board
+    fw = build_firmware(board, tmp_path / "cg", task, tmp_path / "fw", sanitize=sanitize).firmware
     data = small_evalset(tmp_path / "eval", task)
     out = tmp_path / "acc"
     assert tinyperf(["run", "--board", board, "--firmware", str(fw), "--mode", "accuracy", "--data", str(data),

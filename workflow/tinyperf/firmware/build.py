@@ -166,7 +166,8 @@ def _tflm_arena(model_dir: Path, lib: EngineLibrary, tc: Toolchain) -> dict[str,
 
 
 def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | Path,
-                   cflags_of: str | None = None, library: str | Path | None = None) -> BuildResult:
+                   cflags_of: str | None = None, library: str | Path | None = None,
+                   sanitize: bool = False) -> BuildResult:
     """Compile and link; OUT gets firmware.elf (+ .bin/.hex for bare-metal boards), memory.json, build.log.
 
     *cflags_of* names another board whose architecture flags replace this board's: the same inference code
@@ -180,7 +181,7 @@ def build_firmware(board: str, model_dir: str | Path, task: str, out_dir: str | 
         raise BuildError(f"board {board!r} has no firmware/boards/{board}/ folder (board layer not written yet)")
     if not model_dir.is_dir():
         raise BuildError(f"{model_dir}: no such model directory")
-    tc = Toolchain.of(board, cflags_of, task)
+    tc = Toolchain.of(board, cflags_of, task, sanitize)
     prof = tc.prof
     layer = board_layer(board, prof)
     lib = _engine_library(model_dir, library)

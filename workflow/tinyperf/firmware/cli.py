@@ -20,6 +20,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--prebuilt", default=None, metavar="IMAGE",
                    help="a firmware image built elsewhere that speaks the MLPerf protocol, used instead of a build")
     p.add_argument("--engine", default=None, help="with --prebuilt: the image's inference engine, as recorded")
+    p.add_argument("--sanitize", action="store_true",
+                   help="host board: build with AddressSanitizer and UndefinedBehaviorSanitizer (a finding kills it)")
     p.add_argument("-o", "--out", required=True, help="output directory (firmware.elf, memory.json, build.log)")
     p.set_defaults(func=run)
 
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if args.model is None:
         raise ConfigError("give --model CODEGEN_DIR (or --prebuilt IMAGE --engine NAME)")
     result = build_firmware(args.board, args.model, args.task, args.out, cflags_of=args.cflags_of,
-                            library=args.library)
+                            library=args.library, sanitize=args.sanitize)
     flash, ram = result.memory["flash"], result.memory["ram"]
     print(f"{result.firmware}: flash {flash['used_bytes']} B, RAM {ram['used_bytes']} B")
     return 0

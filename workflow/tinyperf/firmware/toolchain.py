@@ -123,6 +123,10 @@ class BuildLog:
         return "\n".join(self.lines) + "\n"
 
 
+#: a sanitized host DUT: every ASan or UBSan finding ends the process (the runner then names the exit)
+SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer", "-g"]
+
+
 @dataclass(frozen=True)
 class Toolchain:
     """How one board's C is compiled and linked (config/boards/<board>.yaml, toolchain)."""
@@ -134,17 +138,24 @@ class Toolchain:
     freestanding: bool  # a bare-metal board (its folder has a link.ld): no C library, no libc header
 
     @classmethod
-    def of(cls, board: str, cflags_of: str | None = None, task: str | None = None) -> Toolchain:
+    def of(cls, board: str, cflags_of: str | None = None, task: str | None = None,
+           sanitize: bool = False) -> Toolchain:
         """The board's toolchain; *cflags_of* names another board of the same architecture whose flags replace
-        this board's (the same inference code as that board, on this board's layer: qemu_m4 estimates)."""
+        this board's (the same inference code as that board, on this board's layer: qemu_m4 estimates).
+        *sanitize*: the host board only, with AddressSanitizer and UndefinedBehaviorSanitizer, any finding fatal."""
         prof = profiles.board(board)
         arch = prof["toolchain"]["cflags"]
+        if sanitize:
+            if prof["arch"] != "host":
+                raise BuildError(f"sanitizers run in a hosted process: build --sanitize for the host board, not "
+                                 f"{board}")
+            arch = [*arch, *SANITIZE_FLAGS]
         if cflags_of is not None:
             other = profiles.board(cflags_of)
             if other["arch"] != prof["arch"]:
                 raise BuildError(f"cannot build {board} firmware with {cflags_of}'s flags: {cflags_of} is "
                                  f"{other['arch']}, {board} is {prof['arch']}")
-            arch = other["toolchain"]["cflags"]
+            arch = other["toolchain"]["cflags"] + (SANITIZE_FLAGS if sanitize else [])
         freestanding = (profiles.FIRMWARE_DIR / "boards" / board / "link.ld").exists()
         return cls(board, prof, find_compiler(board, prof, task), list(arch), freestanding)
 
