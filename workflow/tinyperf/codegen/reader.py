@@ -6,6 +6,7 @@ checked against the file size, so a truncated or malformed file raises ModelErro
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 from dataclasses import dataclass, field
@@ -248,6 +249,19 @@ def _read(buf: _Buf, data: bytes) -> Model:
             scales = [float(v) for v in q.scalars(2, "f")]
             zps = [int(v) for v in q.scalars(3, "q")]
             qdim = int(q.scalar(6, "i"))
+        bad_dims = [d for d in shape if d < 0]
+        if bad_dims:
+            raise ModelError(f"{buf.what}: tensor {i} '{name}' has the shape {shape}: a negative dimension (a dynamic "
+                             "shape) cannot be compiled to static C")
+        bad_scales = [v for v in scales if not (math.isfinite(v) and v > 0.0)]
+        if bad_scales:
+            raise ModelError(f"{buf.what}: tensor {i} '{name}' has the quantization scale {bad_scales[0]!r}: "
+                             "scales are finite and positive")
+        if scales and zps and len(zps) != len(scales):
+            raise ModelError(f"{buf.what}: tensor {i} '{name}' has {len(scales)} scales and {len(zps)} zero points")
+        if len(scales) > 1 and not 0 <= qdim < max(len(shape), 1):
+            raise ModelError(f"{buf.what}: tensor {i} '{name}' is quantized per channel along dimension {qdim} of "
+                             f"its shape {shape}")
         arr = None
         if bidx >= len(buffers) and bidx != 0:
             raise ModelError(f"{buf.what}: tensor {i} '{name}' refers to buffer {bidx}, the file has {len(buffers)}")
@@ -255,7 +269,7 @@ def _read(buf: _Buf, data: bytes) -> Model:
         if raw:
             npt = _NUMPY_TYPES.get(dtype)
             if npt is not None:
-                n = int(np.prod(shape)) if shape else 1
+                n = math.prod(shape)  # Python ints: a corrupted shape cannot overflow
                 need = n * np.dtype(npt).itemsize
                 if len(raw) < need:
                     raise ModelError(
