@@ -23,6 +23,21 @@ def make_workdir(path: Path) -> Path:
     return path
 
 
+def demo_workdir(path: Path) -> Path:
+    """A working directory as the demo runs in: the sources linked, workflow/ copied (so a run there does not
+    touch the checkout's)."""
+    import shutil
+
+    path.mkdir(parents=True, exist_ok=True)
+    for name in SOURCES:
+        src = REPO_ROOT / name
+        if name == "workflow":
+            shutil.copytree(src, path / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (path / name).symlink_to(src)
+    return path
+
+
 def copy_checkout(dest: Path) -> Path:
     """The repository's files as a second clone would have them (tracked and new, not ignored), in *dest*."""
     import shutil

@@ -12,12 +12,13 @@ import pytest
 import yaml
 
 from tests.cluster.localslurm import LocalSlurm, missing
-from tests.workflow.smk import REPO_ROOT, make_workdir, planned_jobs, snakemake
+from tests.workflow.smk import REPO_ROOT, demo_workdir, make_workdir, planned_jobs, snakemake
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(missing() is not None, reason=str(missing()))]
 
 #: summary.csv columns that are timings (wall clock: the host board's latency, training time), not results
-TIMINGS = {"latency_ms", "throughput_inf_s", "perf_min_window_s", "train_seconds"}
+TIMINGS = {"latency_ms", "throughput_inf_s", "perf_min_window_s", "train_seconds",
+           "model_latency_ms", "end_to_end_ms", "worst_finish_ms"}  # the last three: scenario rows
 AD_ON_HOST = ("--configfile", "config/demo.yaml", "--config", "task=ad", "board=host", "estimate=[]",
               "scenario=null")
 
@@ -56,7 +57,7 @@ def submitted_rules(cluster: LocalSlurm, workdir: Path) -> dict[str, list[str]]:
 
 def test_demo_through_slurm_matches_a_local_run(demo: Path, cluster: LocalSlurm,
                                                 tmp_path_factory: pytest.TempPathFactory) -> None:
-    wd = make_workdir(tmp_path_factory.mktemp("demo-slurm"))
+    wd = demo_workdir(tmp_path_factory.mktemp("demo-slurm"))  # as the local demo's, so provenance agrees
     prof = node_profile(wd / ".test-profile", cluster)
     snakemake(wd, "--profile", str(prof), "--configfile", "config/demo.yaml", env=cluster.env, timeout=3 * 3600)
     rules = submitted_rules(cluster, wd)

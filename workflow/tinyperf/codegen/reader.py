@@ -40,7 +40,8 @@ class _Buf:
         if pos < 0 or pos + n > len(self.data):
             raise ModelError(
                 f"{self.what}: malformed or truncated TFLite file "
-                f"(read of {n} bytes at offset {pos} past the end, file is {len(self.data)} bytes)"
+                f"(read of {n} bytes at offset {pos}, "
+                f"{'before the start' if pos < 0 else 'past the end'}: the file is {len(self.data)} bytes)"
             )
 
     def unpack(self, fmt: str, pos: int) -> int | float:
