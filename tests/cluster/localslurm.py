@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 DAEMONS = ("munged", "mariadbd", "mariadb-install-db", "slurmdbd", "slurmctld", "slurmd", "sbatch", "sacct",
@@ -80,14 +81,14 @@ class LocalSlurm:
         log.close()
         self.procs.append((name, proc))
 
-    def _wait(self, what: str, ready: object, timeout: float = 60.0) -> None:
+    def _wait(self, what: str, ready: Callable[[], bool], timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for name, proc in self.procs:
                 if proc.poll() is not None:
                     raise RuntimeError(f"{name} exited with {proc.returncode} while waiting for {what}:\n"
                                        f"{self.log_tail(name)}")
-            if ready():  # type: ignore[operator]
+            if ready():
                 return
             time.sleep(0.2)
         raise RuntimeError(f"timed out waiting for {what}:\n" + "\n".join(self.log_tail(n) for n, _ in self.procs))

@@ -81,7 +81,7 @@ def measured_run(root: Path, fw: Path, data: Path, cycles: float) -> Path:
 def test_calibration_recovers_the_wait_states(kws: tuple[Path, Path], tmp_path: Path) -> None:
     fw, data = kws
     _, inp = window_input("kws", data, 0)
-    geometry = model.FetchModel.of_profile(profiles.board("nano33ble"), layout=profiles.board("qemu_m4"))
+    geometry = model.FetchModel.estimating("nano33ble")
     truth = dut.count_inference(fw, inp, replace(geometry, wait_states=3)).cycles
     run = measured_run(tmp_path / "run", fw, data, truth)
     out = tmp_path / "nano33ble.yaml"

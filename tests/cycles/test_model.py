@@ -90,7 +90,7 @@ def test_a_missing_trace_is_named(tmp_path: Path) -> None:
 def test_profile_fetch_model_takes_the_region_of_the_code_s_layout() -> None:
     from tinyperf import profiles
 
-    nano = model.FetchModel.of_profile(profiles.board("nano33ble"), layout=profiles.board("qemu_m4"))
+    nano = model.FetchModel.estimating("nano33ble")
     assert nano.wait_states == profiles.board("nano33ble")["cycle_model"]["flash"]["wait_states"]
     assert (nano.region_start, nano.region_end) == (0, profiles.board("qemu_m4")["memory"]["flash_bytes"])
     assert "assumed" in nano.source

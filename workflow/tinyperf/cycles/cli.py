@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     prof = profiles.board(args.board)
     if prof.get("estimate_from") != "qemu_m4":
         raise ConfigError(f"board {args.board} is not estimated on qemu_m4: it has no Cortex-M4 cycle model to fit")
-    fetch = FetchModel.of_profile(prof, layout=profiles.board("qemu_m4"))
+    fetch = FetchModel.estimating(args.board)
     runs = [calibrate.timed_run(d, args.board, fetch, args.data) for d in args.runs]
     result = calibrate.fit(runs)
     print("\n".join(calibrate.describe(runs, result)))

@@ -50,6 +50,13 @@ class FetchModel:
                    region_start=start, region_end=start + int(mem.get("flash_bytes", 1 << 32)),
                    source=str(fetch.get("source", "zero wait states")))
 
+    @classmethod
+    def estimating(cls, board: str) -> FetchModel:
+        """*board*'s fetch model for code counted on qemu_m4 (linked to qemu_m4's memory map): an estimate."""
+        from tinyperf import profiles
+
+        return cls.of_profile(profiles.board(board), layout=profiles.board("qemu_m4"))
+
 
 @dataclass
 class PhaseCycles:

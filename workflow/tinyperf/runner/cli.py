@@ -11,11 +11,14 @@ import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tinyperf.errors import ConfigError, TinyperfError
 from tinyperf.fsutil import atomic_dir, sha256_file, write_json
 from tinyperf.profiles import BOARDS
+
+if TYPE_CHECKING:
+    from tinyperf.cycles.dut import InferenceCycles
 
 log = logging.getLogger(__name__)
 
@@ -93,17 +96,15 @@ def _stamp() -> str:
     return datetime.datetime.now().strftime("%m%d.%H%M%S")
 
 
-def _count_cycles(args: argparse.Namespace, task: str) -> Any:
+def _count_cycles(args: argparse.Namespace, task: str) -> InferenceCycles:
     """The modelled cycles of one inference of the same firmware on the first window's input, with the fetch
     model of the board estimated for."""
-    from tinyperf import profiles
     from tinyperf.cycles.dut import count_inference
     from tinyperf.cycles.model import FetchModel
     from tinyperf.runner.performance import window_input
 
     _, data = window_input(task, args.data, 0)
-    counted = count_inference(args.firmware, data, FetchModel.of_profile(profiles.board(args.estimate_for),
-                                                                    layout=profiles.board("qemu_m4")))
+    counted = count_inference(args.firmware, data, FetchModel.estimating(args.estimate_for))
     log.info("modelled cycles per inference: %d (%d core + %d fetch)", counted.cycles, counted.core_cycles,
              counted.fetch_cycles)
     return counted

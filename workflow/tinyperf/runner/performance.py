@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tinyperf import profiles
-from tinyperf.datasets.evalset import read_labels
+from tinyperf.datasets.evalset import EvalEntry, read_labels
 from tinyperf.errors import ConfigError, DeviceError
 from tinyperf.runner.client import DutClient
 
@@ -60,9 +60,10 @@ def choose_iterations(client: DutClient, min_window_s: float) -> tuple[int, floa
     return chosen, per_inf, wall_ratio
 
 
-def window_input(task: str, data_dir: Path, i: int) -> tuple[str, bytes]:
-    """The input of window *i* (0-based): the evaluation files in y_labels.csv order, ad's first window of each."""
-    entries = read_labels(data_dir)
+def window_input(task: str, data_dir: Path, i: int, entries: list[EvalEntry] | None = None) -> tuple[str, bytes]:
+    """The input of window *i* (0-based): the evaluation files in y_labels.csv order (*entries*, read when not
+    given), ad's first window of each."""
+    entries = entries if entries is not None else read_labels(data_dir)
     window_bytes = profiles.task(task)["dut"].get("window_bytes")
     e = entries[i % len(entries)]
     raw = (data_dir / e.file).read_bytes()
@@ -83,14 +84,11 @@ def run_performance(client: DutClient, task: str, data_dir: Path, board: str,
     if len(entries) < opts.windows:
         reasons.append(f"only {len(entries)} distinct inputs for {opts.windows} windows")
 
-    def input_of(i: int) -> tuple[str, bytes]:
-        return window_input(task, data_dir, i)
-
     iterations = opts.iterations
     per_inf: float | None = None
     wall_ratio = 1.0
     if iterations is None:
-        _, first = input_of(0)
+        _, first = window_input(task, data_dir, 0, entries)
         client.load(first)
         iterations, per_inf, wall_ratio = choose_iterations(client, opts.min_window_s)
     if per_inf is not None:
@@ -100,7 +98,7 @@ def run_performance(client: DutClient, task: str, data_dir: Path, board: str,
     timeout = max(MAX_WINDOW_S, 3 * expected_wall + 10)
     windows: list[dict[str, Any]] = []
     for i in range(opts.windows):
-        name, data = input_of(i)
+        name, data = window_input(task, data_dir, i, entries)
         client.load(data)
         r = client.infer(iterations, warmup, timeout=timeout)
         elapsed_s = r.elapsed_us / 1e6
