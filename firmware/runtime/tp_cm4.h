@@ -74,6 +74,13 @@ static inline int32_t tp_smlatt(uint32_t a, uint32_t b, int32_t acc)
     __asm("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
     return r;
 }
+/* the bytes of each halfword swapped */
+static inline uint32_t tp_rev16(uint32_t x)
+{
+    uint32_t r;
+    __asm("rev16 %0, %1" : "=r"(r) : "r"(x));
+    return r;
+}
 static inline int32_t tp_ssat8(int32_t x)
 {
     int32_t r;
@@ -105,8 +112,12 @@ static inline int32_t tp_smlatt(uint32_t a, uint32_t b, int32_t acc)
 {
     return (int32_t)((uint32_t)acc + (uint32_t)(tp_hi16(a) * tp_hi16(b)));
 }
+static inline uint32_t tp_rev16(uint32_t x) { return ((x & 0x00FF00FFu) << 8) | ((x >> 8) & 0x00FF00FFu); }
 static inline int32_t tp_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
 #endif
+
+/* a 256-scaled sum (mod 2^32) shifted back down: arithmetic right shift by 8 */
+static inline int32_t tp_asr8(uint32_t x) { return (int32_t)x >> 8; }
 
 /* Both halves of a word set to the 16-bit value v (the input offset for SXTAB16). */
 static inline uint32_t tp_dup16(int32_t v) { return ((uint32_t)v << 16) | ((uint32_t)v & 0xFFFFu); }

@@ -30,18 +30,18 @@ static inline int32_t slot(int32_t px, int32_t k)
  * odd chunks first, then four chunks per turn (two loop instructions per 64 MACs). */
 #define TP_ARG __attribute__((unused)) /* a naked function reads its arguments in the asm */
 #define TP_CHUNK                                                                                                   \
-    "ldr r8, [r1], #4\n\t"                                                                                        \
-    "ldm r0!, {r10, r11, r12, lr}\n\t"                                                                            \
-    "sxtb16 r9, r8\n\t"                                                                                           \
-    "smlad r4, r10, r9, r4\n\t"                                                                                   \
-    "smlad r5, r11, r9, r5\n\t"                                                                                   \
-    "smlad r6, r12, r9, r6\n\t"                                                                                   \
-    "smlad r7, lr, r9, r7\n\t"                                                                                    \
-    "ldm r0!, {r10, r11, r12, lr}\n\t"                                                                            \
-    "sxtb16 r9, r8, ror #8\n\t"                                                                                   \
-    "smlad r4, r10, r9, r4\n\t"                                                                                   \
-    "smlad r5, r11, r9, r5\n\t"                                                                                   \
-    "smlad r6, r12, r9, r6\n\t"                                                                                   \
+    "ldr r8, [r1], #4\n\t"                                                                                            \
+    "ldm r0!, {r10, r11, r12, lr}\n\t"                                                                                \
+    "sxtb16 r9, r8\n\t"                                                                                               \
+    "smlad r4, r10, r9, r4\n\t"                                                                                       \
+    "smlad r5, r11, r9, r5\n\t"                                                                                       \
+    "smlad r6, r12, r9, r6\n\t"                                                                                       \
+    "smlad r7, lr, r9, r7\n\t"                                                                                        \
+    "ldm r0!, {r10, r11, r12, lr}\n\t"                                                                                \
+    "sxtb16 r9, r8, ror #8\n\t"                                                                                       \
+    "smlad r4, r10, r9, r4\n\t"                                                                                       \
+    "smlad r5, r11, r9, r5\n\t"                                                                                       \
+    "smlad r6, r12, r9, r6\n\t"                                                                                       \
     "smlad r7, lr, r9, r7\n\t"
 __attribute__((naked, noinline)) static void gemm4(TP_ARG const int16_t *xs, TP_ARG const int8_t *w, TP_ARG int32_t n,
                                                    TP_ARG int32_t *acc)
@@ -225,9 +225,9 @@ typedef struct fill_s {
 #if TP_CM4_DSP
 
 #define TP_UNPACK1(w, e, d)                                                                                       \
-    "sxtab16 " e ", r3, " w "\n\t"                                                                                \
-    "sxtab16 " w ", r3, " w ", ror #8\n\t"                                                                        \
-    "str " e ", [r0, #" d "]\n\t"                                                                                 \
+    "sxtab16 " e ", r3, " w "\n\t"                                                                                    \
+    "sxtab16 " w ", r3, " w ", ror #8\n\t"                                                                            \
+    "str " e ", [r0, #" d "]\n\t"                                                                                     \
     "str " w ", [r0, #" d " + 16]\n\t"
 
 __attribute__((naked, noinline)) static void fill_rows(TP_ARG int16_t *d, TP_ARG const int8_t *src,
@@ -537,11 +537,489 @@ static void conv_gemm(const tp_conv_params_t *p, const int8_t *input, const int8
     }
 }
 
+/* ---- packed layers: two filters x three pixels ----------------------------------------------------------------
+ * Codegen (cortex_m4.py's pack_conv_2d) interleaves the filters two at a time per 4-value chunk, [filter a's 4
+ * bytes][filter b's 4 bytes], pads K to whole chunks with zero weights, stores each odd byte minus the sign of
+ * the even byte below it (a raw filter word's int16 lanes are then exactly 256*w_odd + w_even) and replaces the
+ * bias with c = bias + input_offset*sum(w) + 127*sum(w_odd). The receptive fields take raw int8 values (padding
+ * as the input zero point, whose contribution c cancels) and each 4-value word v of a field becomes two words:
+ *     a = (x1 - 127, x3 - 127)                        SXTAB16 of v ROR 8 onto (-127, -127)
+ *     b = (256*x0 + 127 - x1, 256*x2 + 127 - x3)      REV16 of v, EOR 0x007F007F
+ * so that SMLAD(w, a) + SMLAD(SXTB16(w), b) = 256 * (w0 x0 + w1 x1 + w2 x2 + w3 x3) - 256*127*(w1 + w3) (the
+ * same identity as tp_fully_connected_cm4.c's): the odd filter bytes are never unpacked. A block of three pixels
+ * is laid out per chunk j as six words [a px0..2][b px0..2]; per chunk and filter pair one LDRD of the filter
+ * words, two LDMs of three, two SXTB16 and twelve SMLADs: 25 cycles per 24 MACs. The 256-scaled sums wrap modulo
+ * 2^32, but over at most 64 chunks their true value S satisfies |S| <= 256*128*128 + 128*127*128 < 2^23 (weights
+ * in [-128, 127], raw inputs in [-128, 127]), so ASR #8 recovers S exactly; longer filters are summed in segments
+ * of 64 chunks. Accumulator + c is then requantized in registers (tp_rq's one-SMLAL form).
+ * Scratch: the block (24 * ceil(K/4) bytes), 8 words per filter pair (c_a, c_b, then m, hi, rs1 per filter), one
+ * partial block's outputs (3 * out_c bytes, rounded up to words) and the staging bytes of one field
+ * (4 * ceil(K/4)). */
+#define TP_SEG 64 /* chunks per exact segment */
+#define TP_STR_(x) #x
+#define TP_STR(x) TP_STR_(x)
+
+/* one chunk's raw word as the (a, b) pair the block holds */
+static inline uint32_t raw_a(uint32_t v) { return tp_sxtab16_ror8(0xFF81FF81u, v); }
+static inline uint32_t raw_b(uint32_t v) { return tp_rev16(v) ^ 0x007F007Fu; }
+
+#if TP_CM4_DSP
+/* r0 block, r1 filter pair, r2 chunks (>= 1), r3-r5 filter a x pixels 0..2, r6-r8 filter b, r9/r10 the filter
+ * words, r11/r12/lr three pixels' a (then b) words */
+#define TP_PAIR_CHUNK                                                                                                 \
+    "ldrd r9, r10, [r1], #8\n\t"                                                                                      \
+    "ldm r0!, {r11, r12, lr}\n\t"                                                                                     \
+    "smlad r3, r9, r11, r3\n\t"                                                                                       \
+    "smlad r4, r9, r12, r4\n\t"                                                                                       \
+    "smlad r5, r9, lr, r5\n\t"                                                                                        \
+    "smlad r6, r10, r11, r6\n\t"                                                                                      \
+    "smlad r7, r10, r12, r7\n\t"                                                                                      \
+    "smlad r8, r10, lr, r8\n\t"                                                                                       \
+    "ldm r0!, {r11, r12, lr}\n\t"                                                                                     \
+    "sxtb16 r9, r9\n\t"                                                                                               \
+    "sxtb16 r10, r10\n\t"                                                                                             \
+    "smlad r3, r9, r11, r3\n\t"                                                                                       \
+    "smlad r4, r9, r12, r4\n\t"                                                                                       \
+    "smlad r5, r9, lr, r5\n\t"                                                                                        \
+    "smlad r6, r10, r11, r6\n\t"                                                                                      \
+    "smlad r7, r10, r12, r7\n\t"                                                                                      \
+    "smlad r8, r10, lr, r8\n\t"
+/* r2 chunks: the count mod 4 first, then four a turn (the chunks set no flags) */
+#define TP_PAIR_LOOP                                                                                                  \
+    "lsrs r2, r2, #1\n\t"                                                                                             \
+    "bcc 2f\n\t"                                                                                                      \
+    TP_PAIR_CHUNK                                                                                                     \
+    "2:\n\t"                                                                                                          \
+    "lsrs r2, r2, #1\n\t"                                                                                             \
+    "bcc 4f\n\t"                                                                                                      \
+    TP_PAIR_CHUNK                                                                                                     \
+    TP_PAIR_CHUNK                                                                                                     \
+    "4:\n\t"                                                                                                          \
+    "beq 3f\n\t"                                                                                                      \
+    "1:\n\t"                                                                                                          \
+    TP_PAIR_CHUNK                                                                                                     \
+    TP_PAIR_CHUNK                                                                                                     \
+    TP_PAIR_CHUNK                                                                                                     \
+    TP_PAIR_CHUNK                                                                                                     \
+    "subs r2, r2, #1\n\t"                                                                                             \
+    "bne 1b\n\t"                                                                                                      \
+    "3:\n\t"
+
+/* acc[0..5] += the exact sums of one filter pair over the block's n chunks (segments of TP_SEG) */
+__attribute__((naked, noinline)) static void gemm_pair(TP_ARG const uint32_t *xs, TP_ARG const int8_t *w,
+                                                       TP_ARG int32_t n, TP_ARG int32_t *acc)
+{
+    __asm volatile(
+        "push {r3-r11, lr}\n\t" /* [sp]: acc; 10 registers keep the stack 8-byte aligned */
+        "6:\n\t"
+        "movs r3, #0\n\t"
+        "movs r4, #0\n\t"
+        "movs r5, #0\n\t"
+        "movs r6, #0\n\t"
+        "movs r7, #0\n\t"
+        "movs r8, #0\n\t"
+        "subs r9, r2, #" TP_STR(TP_SEG) "\n\t"
+        "it gt\n\t"
+        "movgt r2, #" TP_STR(TP_SEG) "\n\t"
+        "push {r9}\n\t" /* chunks left after this segment (<= 0: none) */
+        TP_PAIR_LOOP
+        "ldr r2, [sp, #4]\n\t"
+        "ldm r2, {r9, r10, r11}\n\t"
+        "add r9, r9, r3, asr #8\n\t"
+        "add r10, r10, r4, asr #8\n\t"
+        "add r11, r11, r5, asr #8\n\t"
+        "stm r2!, {r9, r10, r11}\n\t"
+        "ldm r2, {r9, r10, r11}\n\t"
+        "add r9, r9, r6, asr #8\n\t"
+        "add r10, r10, r7, asr #8\n\t"
+        "add r11, r11, r8, asr #8\n\t"
+        "stm r2, {r9, r10, r11}\n\t"
+        "pop {r2}\n\t"
+        "cmp r2, #0\n\t"
+        "bgt 6b\n\t"
+        "pop {r3-r11, pc}\n\t");
+}
+
+/* The fused forms: every filter pair of a block in one call, sums + c requantized (tp_rq, SSAT) and stored in
+ * registers. The C side's pairs_t is copied to the stack (one LDM reads the epilogue's three pointers); the
+ * multi-segment form keeps the pair's folded sums (c included) above it. */
+typedef struct {
+    int32_t s;          /* 0: bytes between the pixels' outputs */
+    const int32_t *tab; /* 4: the next pair's (c_a, c_b, m_a, hi_a, rs1_a, m_b, hi_b, rs1_b) */
+    int8_t *o;          /* 8: the next pair's first output (pixel 0) */
+    int8_t *end;        /* 12: o past the last pair */
+    const uint32_t *xs; /* 16: the block */
+    int32_t n;          /* 20: chunks per filter */
+    int32_t zadd;       /* 24: the zero point added after the shift, or the top clamp */
+} pairs_t;
+
+/* requantize accumulator X (c added): the result in r2; r10-r12 the filter's m, hi, rs1; r9 is free */
+#define TP_PAIR_RQ(X, ZADD, ADDR)                                                                                     \
+    "and r9, " X ", #0x80000000\n\t"                                                                                  \
+    "orr r9, r9, #0x40000000\n\t"                                                                                     \
+    "add r2, r11, " X ", asr #31\n\t"                                                                                 \
+    "smlal r9, r2, " X ", r10\n\t"                                                                                    \
+    "asr r2, r2, r12\n\t"                                                                                             \
+    ZADD                                                                                                          \
+    "ssat r2, #8, r2\n\t"                                                                                             \
+    "strb r2, " ADDR "\n\t"
+#define TP_PAIR_ZADD "ldr r9, [sp, #24]\n\tadd r2, r2, r9\n\t"
+#define TP_PAIR_TOP "ldr r9, [sp, #24]\n\tcmp r2, r9\n\tit gt\n\tmovgt r2, r9\n\t"
+
+/* r3-r8 the pair's sums + c, r0 s, lr o, r9 the pair's m_a: six outputs, then the next pair or the end */
+#define TP_PAIR_OUT(ZADD)                                                                                             \
+    "ldm r9!, {r10, r11, r12}\n\t"                                                                                    \
+    "str r9, [sp, #4]\n\t"                                                                                            \
+    TP_PAIR_RQ("r3", ZADD, "[lr]")                                                                                    \
+    TP_PAIR_RQ("r4", ZADD, "[lr, r0]")                                                                                \
+    TP_PAIR_RQ("r5", ZADD, "[lr, r0, lsl #1]")                                                                        \
+    "ldr r9, [sp, #4]\n\t"                                                                                            \
+    "ldm r9!, {r10, r11, r12}\n\t"                                                                                    \
+    "str r9, [sp, #4]\n\t"                                                                                            \
+    "adds lr, lr, #1\n\t"                                                                                             \
+    TP_PAIR_RQ("r6", ZADD, "[lr]")                                                                                    \
+    TP_PAIR_RQ("r7", ZADD, "[lr, r0]")                                                                                \
+    TP_PAIR_RQ("r8", ZADD, "[lr, r0, lsl #1]")                                                                        \
+    "adds lr, lr, #1\n\t"                                                                                             \
+    "str lr, [sp, #8]\n\t"                                                                                            \
+    "ldr r9, [sp, #12]\n\t"                                                                                           \
+    "cmp lr, r9\n\t"                                                                                                  \
+    "bne 5b\n\t"
+
+/* filters of at most TP_SEG chunks */
+#define TP_PAIRS1(name, ZADD)                                                                                         \
+__attribute__((naked, noinline)) static void name(TP_ARG const pairs_t *c, TP_ARG const int8_t *w)                    \
+{                                                                                                                     \
+    __asm volatile(                                                                                                   \
+        "push {r4-r11, lr}\n\t"                                                                                       \
+        "ldm r0, {r2, r3, r4, r5, r6, r7, r8}\n\t"                                                                    \
+        "push {r2, r3, r4, r5, r6, r7, r8}\n\t"                                                                       \
+        "5:\n\t"                                                                                                      \
+        "ldrd r0, r2, [sp, #16]\n\t"                                                                                  \
+        "movs r3, #0\n\t"                                                                                             \
+        "movs r4, #0\n\t"                                                                                             \
+        "movs r5, #0\n\t"                                                                                             \
+        "movs r6, #0\n\t"                                                                                             \
+        "movs r7, #0\n\t"                                                                                             \
+        "movs r8, #0\n\t"                                                                                             \
+        TP_PAIR_LOOP                                                                                                  \
+        "ldm sp, {r0, r9, lr}\n\t"                                                                                    \
+        "ldrd r10, r11, [r9], #8\n\t"                                                                                 \
+        "add r3, r10, r3, asr #8\n\t"                                                                                 \
+        "add r4, r10, r4, asr #8\n\t"                                                                                 \
+        "add r5, r10, r5, asr #8\n\t"                                                                                 \
+        "add r6, r11, r6, asr #8\n\t"                                                                                 \
+        "add r7, r11, r7, asr #8\n\t"                                                                                 \
+        "add r8, r11, r8, asr #8\n\t"                                                                                 \
+        TP_PAIR_OUT(ZADD)                                                                                             \
+        "add sp, sp, #28\n\t"                                                                                         \
+        "pop {r4-r11, pc}\n\t");                                                                                      \
+}
+/* longer filters: segments of TP_SEG chunks folded into the sums on the stack */
+#define TP_PAIRSN(name, ZADD)                                                                                         \
+__attribute__((naked, noinline)) static void name(TP_ARG const pairs_t *c, TP_ARG const int8_t *w)                    \
+{                                                                                                                     \
+    __asm volatile(                                                                                                   \
+        "push {r4-r11, lr}\n\t"                                                                                       \
+        "sub sp, sp, #40\n\t"                                                                                         \
+        "ldm r0, {r2, r3, r4, r5, r6, r7, r8}\n\t"                                                                    \
+        "push {r2, r3, r4, r5, r6, r7, r8}\n\t"                                                                       \
+        "5:\n\t"                                                                                                      \
+        "ldr r9, [sp, #4]\n\t"                                                                                        \
+        "ldrd r10, r11, [r9]\n\t"                                                                                     \
+        "mov r12, r10\n\t"                                                                                            \
+        "mov lr, r10\n\t"                                                                                             \
+        "add r9, sp, #36\n\t"                                                                                         \
+        "stm r9!, {r10, r12, lr}\n\t"                                                                                 \
+        "mov r12, r11\n\t"                                                                                            \
+        "mov lr, r11\n\t"                                                                                             \
+        "stm r9, {r11, r12, lr}\n\t"                                                                                  \
+        "ldrd r0, r2, [sp, #16]\n\t"                                                                                  \
+        "21:\n\t"                                                                                                     \
+        "movs r3, #0\n\t"                                                                                             \
+        "movs r4, #0\n\t"                                                                                             \
+        "movs r5, #0\n\t"                                                                                             \
+        "movs r6, #0\n\t"                                                                                             \
+        "movs r7, #0\n\t"                                                                                             \
+        "movs r8, #0\n\t"                                                                                             \
+        "subs r9, r2, #" TP_STR(TP_SEG) "\n\t"                                                                        \
+        "it gt\n\t"                                                                                                   \
+        "movgt r2, #" TP_STR(TP_SEG) "\n\t"                                                                           \
+        "str r9, [sp, #28]\n\t"                                                                                       \
+        TP_PAIR_LOOP                                                                                                  \
+        "ldr r2, [sp, #28]\n\t"                                                                                       \
+        "cmp r2, #0\n\t"                                                                                              \
+        "ble 25f\n\t"                                                                                                 \
+        "add r9, sp, #36\n\t"                                                                                         \
+        "ldm r9, {r10, r11, r12}\n\t"                                                                                 \
+        "add r10, r10, r3, asr #8\n\t"                                                                                \
+        "add r11, r11, r4, asr #8\n\t"                                                                                \
+        "add r12, r12, r5, asr #8\n\t"                                                                                \
+        "stm r9!, {r10, r11, r12}\n\t"                                                                                \
+        "ldm r9, {r10, r11, r12}\n\t"                                                                                 \
+        "add r10, r10, r6, asr #8\n\t"                                                                                \
+        "add r11, r11, r7, asr #8\n\t"                                                                                \
+        "add r12, r12, r8, asr #8\n\t"                                                                                \
+        "stm r9, {r10, r11, r12}\n\t"                                                                                 \
+        "b 21b\n\t"                                                                                                   \
+        "25:\n\t"                                                                                                     \
+        "add r2, sp, #36\n\t"                                                                                         \
+        "ldm r2, {r0, r9, r10, r11, r12, lr}\n\t"                                                                     \
+        "add r3, r0, r3, asr #8\n\t"                                                                                  \
+        "add r4, r9, r4, asr #8\n\t"                                                                                  \
+        "add r5, r10, r5, asr #8\n\t"                                                                                 \
+        "add r6, r11, r6, asr #8\n\t"                                                                                 \
+        "add r7, r12, r7, asr #8\n\t"                                                                                 \
+        "add r8, lr, r8, asr #8\n\t"                                                                                  \
+        "ldm sp, {r0, r9, lr}\n\t"                                                                                    \
+        "adds r9, r9, #8\n\t"                                                                                         \
+        TP_PAIR_OUT(ZADD)                                                                                             \
+        "add sp, sp, #68\n\t"                                                                                         \
+        "pop {r4-r11, pc}\n\t");                                                                                      \
+}
+TP_PAIRS1(pairs1_sat, "")
+TP_PAIRS1(pairs1_z, TP_PAIR_ZADD)
+TP_PAIRS1(pairs1_top, TP_PAIR_TOP)
+TP_PAIRSN(pairsn_sat, "")
+TP_PAIRSN(pairsn_z, TP_PAIR_ZADD)
+TP_PAIRSN(pairsn_top, TP_PAIR_TOP)
+#else
+static void gemm_pair(const uint32_t *xs, const int8_t *w, int32_t n, int32_t *acc)
+{
+    int32_t j0, j, f, px;
+    for (j0 = 0; j0 < n; j0 += TP_SEG) {
+        const int32_t stop = n - j0 < TP_SEG ? n : j0 + TP_SEG;
+        uint32_t s[6] = {0, 0, 0, 0, 0, 0};
+        for (j = j0; j < stop; j++) {
+            for (f = 0; f < 2; f++) {
+                const uint32_t wr = tp_ld32(w + 8 * j + 4 * f), we = tp_sxtb16(wr);
+                for (px = 0; px < 3; px++) {
+                    s[3 * f + px] = (uint32_t)tp_smlad(wr, xs[6 * j + px], (int32_t)s[3 * f + px]);
+                    s[3 * f + px] = (uint32_t)tp_smlad(we, xs[6 * j + 3 + px], (int32_t)s[3 * f + px]);
+                }
+            }
+        }
+        for (f = 0; f < 6; f++) acc[f] += tp_asr8(s[f]);
+    }
+}
+#endif
+
+#if TP_CM4_DSP
+/* fill_rows for the packed layout: each word of a row becomes its a and b words (chunks 24 bytes apart, b 12
+ * bytes after a); r3 holds (-127, -127) */
+#define TP_RAW1(w, e, d)                                                                                          \
+    "sxtab16 " e ", r3, " w ", ror #8\n\t"                                                                            \
+    "rev16 " w ", " w "\n\t"                                                                                          \
+    "eor " w ", " w ", #0x007F007F\n\t"                                                                               \
+    "str " e ", [r0, #" d "]\n\t"                                                                                     \
+    "str " w ", [r0, #" d " + 12]\n\t"
+
+__attribute__((naked, noinline)) static void fill_rows_raw(TP_ARG uint32_t *d, TP_ARG const int8_t *src,
+                                                           TP_ARG const fill_t *f)
+{
+    __asm volatile(
+        "push {r4-r11, lr}\n\t"
+        "ldm r2, {r3, r4, r5, r6}\n\t"
+        "6:\n\t"
+        "mov r7, r1\n\t"
+        "lsrs r8, r4, #1\n\t"
+        "bcc 2f\n\t"
+        "ldr r9, [r7], #4\n\t"
+        TP_RAW1("r9", "r10", "0")
+        "add r0, r0, #24\n\t"
+        "2:\n\t"
+        "lsrs r8, r8, #1\n\t"
+        "bcc 4f\n\t"
+        "ldr r9, [r7], #4\n\t"
+        "ldr r10, [r7], #4\n\t"
+        TP_RAW1("r9", "r11", "0")
+        TP_RAW1("r10", "r12", "24")
+        "add r0, r0, #48\n\t"
+        "4:\n\t"
+        "beq 3f\n\t"
+        "1:\n\t"
+        "ldr r9, [r7], #4\n\t"
+        "ldr r10, [r7], #4\n\t"
+        "ldr r11, [r7], #4\n\t"
+        "ldr r12, [r7], #4\n\t"
+        TP_RAW1("r9", "lr", "0")
+        TP_RAW1("r10", "lr", "24")
+        TP_RAW1("r11", "lr", "48")
+        TP_RAW1("r12", "lr", "72")
+        "add r0, r0, #96\n\t"
+        "subs r8, r8, #1\n\t"
+        "bne 1b\n\t"
+        "3:\n\t"
+        "add r1, r1, r5\n\t"
+        "subs r6, r6, #1\n\t"
+        "bne 6b\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#endif
+
+/* The field of output pixel (oy, ox) of image in_b as pixel px of the block, raw (padding as the zero point):
+ * interior fields with whole-word rows straight from the input, others through the staging bytes. */
+static void fill_raw(const tp_conv_params_t *p, const int8_t *in_b, int32_t oy, int32_t ox, int32_t px,
+                     int8_t *stage, int32_t nch, const fill_t *f)
+{
+    const int32_t kc = p->k_c, run = p->k_w * kc, row = p->in_w * p->in_c;
+    const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
+    const int32_t kx_lo = x0 < 0 ? -x0 : 0;
+    const int32_t kx_hi = p->in_w - x0 < p->k_w ? p->in_w - x0 : p->k_w;
+    const int8_t zp = (int8_t)-p->input_offset;
+    const int interior = x0 >= 0 && kx_hi == p->k_w && y0 >= 0 && y0 + p->k_h <= p->in_h;
+    uint32_t *d = (uint32_t *)(void *)p->scratch + px;
+    int8_t *s = stage;
+    int32_t ky, i, j;
+#if TP_CM4_DSP
+    if (f && interior) {
+        fill_rows_raw(d, in_b + y0 * row + x0 * kc, f);
+        return;
+    }
+#else
+    (void)f;
+    (void)interior;
+#endif
+    tp_st32(stage + 4 * (nch - 1), 0x01010101u * (uint8_t)zp); /* the last chunk's spare values */
+    for (ky = 0; ky < p->k_h; ky++, s += run) {
+        const int32_t y = y0 + ky, lo = kx_lo * kc, hi = kx_hi * kc;
+        if (y < 0 || y >= p->in_h || kx_hi <= kx_lo) {
+            for (i = 0; i < run; i++) s[i] = zp;
+            continue;
+        }
+        for (i = 0; i < lo; i++) s[i] = zp;
+        {
+            const int8_t *src = in_b + y * row + (x0 + kx_lo) * kc;
+            for (j = lo; j + 4 <= hi; j += 4, src += 4) tp_st32(s + j, tp_ld32(src));
+            for (; j < hi; j++) s[j] = *src++;
+        }
+        for (i = hi; i < run; i++) s[i] = zp;
+    }
+    for (j = 0; j < nch; j++, d += 6) {
+        const uint32_t v = tp_ld32(stage + 4 * j);
+        d[0] = raw_a(v);
+        d[3] = raw_b(v);
+    }
+}
+
+static void conv_pairs(const tp_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *c,
+                       const int32_t *mult, const int32_t *shift, int8_t *output)
+{
+    const int32_t K = p->k_h * p->k_w * p->k_c, nch = (K + 3) >> 2;
+    const int32_t npix = p->out_h * p->out_w, oc_n = p->out_c;
+    const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
+    uint32_t *xs = (uint32_t *)(void *)p->scratch;
+    int32_t *tab = (int32_t *)(xs + 6 * nch);
+    int8_t *part = (int8_t *)(tab + 4 * oc_n);
+    int8_t *stage = part + ((3 * oc_n + 3) & ~3);
+    int32_t b, pix, oc, px, all_fast = 1, all_wide = 1, zadd = 0;
+    fill_t fl;
+    const fill_t *fillp = 0;
+    if (((p->k_w * p->k_c) & 3) == 0) { /* whole-word rows: interior fields in assembly */
+        fl.off2 = 0xFF81FF81u; /* (-127, -127) */
+        fl.words = p->k_w * p->k_c >> 2;
+        fl.row = p->in_w * p->in_c;
+        fl.k_h = p->k_h;
+        fillp = &fl;
+    }
+    for (oc = 0; oc < oc_n; oc++) { /* per pair: c_a, c_b, then (m, hi, rs1) of a and of b */
+        int32_t *t = tab + 8 * (oc >> 1);
+        tp_rq_t q;
+        tp_rq_init(&q, mult[oc], shift[oc], oo);
+        all_fast &= q.fast;
+        all_wide &= (mult[oc] > (1 << 30) && shift[oc] <= -2 && shift[oc] >= -31) || (mult[oc] == 0 && shift[oc] == 0);
+        t[oc & 1] = c[oc];
+        t[2 + 3 * (oc & 1)] = q.m;
+        t[3 + 3 * (oc & 1)] = q.hi;
+        t[4 + 3 * (oc & 1)] = q.rs1;
+    }
+    if (!all_fast && all_wide) { /* as in conv_gemm: the zero point after the shift */
+        for (oc = 0; oc < oc_n; oc++) {
+            int32_t *t = tab + 8 * (oc >> 1) + 3 * (oc & 1);
+            const int dead = mult[oc] == 0;
+            t[3] = dead ? 1 : (int32_t)(1u << (-shift[oc] - 2));
+            t[4] = dead ? 1 : -shift[oc] - 1;
+        }
+        all_fast = 1;
+        zadd = oo;
+    }
+    for (b = 0; b < p->batches; b++) {
+        const int8_t *in_b = input + b * p->in_h * p->in_w * p->in_c;
+        int8_t *out_b = output + b * npix * oc_n;
+        int32_t oy = 0, ox = 0;
+        for (pix = 0; pix < npix; pix += 3) {
+            const int32_t np = npix - pix < 3 ? npix - pix : 3;
+            int8_t *o = out_b + pix * oc_n;
+            for (px = 0; px < 3; px++) {
+                if (px < np) {
+                    fill_raw(p, in_b, oy, ox, px, stage, nch, fillp);
+                    if (++ox == p->out_w) {
+                        ox = 0;
+                        oy++;
+                    }
+                } else {
+                    int32_t j;
+                    for (j = 0; j < nch; j++) xs[6 * j + px] = xs[6 * j + 3 + px] = 0;
+                }
+            }
+#if TP_CM4_DSP
+            if (all_fast && ((lo == -128 && hi == 127) || (lo == -128 && !zadd))) {
+                pairs_t ctx;
+                const int single = nch <= TP_SEG;
+                ctx.xs = xs;
+                ctx.n = nch;
+                ctx.tab = tab;
+                ctx.o = np == 3 ? o : part;
+                ctx.s = oc_n;
+                ctx.end = ctx.o + oc_n;
+                ctx.zadd = zadd;
+                if (hi < 127) {
+                    ctx.zadd = hi;
+                    (single ? pairs1_top : pairsn_top)(&ctx, filter);
+                } else if (zadd) {
+                    (single ? pairs1_z : pairsn_z)(&ctx, filter);
+                } else {
+                    (single ? pairs1_sat : pairsn_sat)(&ctx, filter);
+                }
+                if (np < 3) {
+                    for (px = 0; px < np * oc_n; px++) o[px] = part[px];
+                }
+                continue;
+            }
+#else
+            (void)part;
+#endif
+            for (oc = 0; oc < oc_n; oc += 2) {
+                int32_t acc[6] = {0, 0, 0, 0, 0, 0}, f;
+                gemm_pair(xs, filter + oc * 4 * nch, nch, acc);
+                for (f = 0; f < 2; f++) {
+                    const int32_t *t = tab + 8 * (oc >> 1);
+                    tp_rq_t q;
+                    q.m = t[2 + 3 * f];
+                    q.hi = t[3 + 3 * f];
+                    q.rs1 = t[4 + 3 * f];
+                    for (px = 0; px < np; px++) {
+                        const int32_t x = (int32_t)((uint32_t)acc[3 * f + px] + (uint32_t)t[f]);
+                        int32_t v = all_fast ? tp_rq(x, &q) + zadd : tp_requant(x, mult[oc + f], shift[oc + f]) + oo;
+                        v = v < lo ? lo : v;
+                        v = v > hi ? hi : v;
+                        o[px * oc_n + oc + f] = (int8_t)v;
+                    }
+                }
+            }
+        }
+    }
+}
+
 void tp_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
                    const int32_t *mult, const int32_t *shift, int8_t *output)
 {
     if (p->k_c != p->in_c || p->dil_h != 1 || p->dil_w != 1 || !p->scratch) {
         tp_conv_2d_ref(p, input, filter, bias, mult, shift, output);
+        return;
+    }
+    if (p->packed) {
+        conv_pairs(p, input, filter, bias, mult, shift, output);
         return;
     }
     conv_gemm(p, input, filter, bias, mult, shift, output);

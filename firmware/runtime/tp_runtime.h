@@ -23,6 +23,9 @@ typedef struct {
     /* Working memory an optimized variant may use (planned in the arena by codegen; size from the variant's
      * documented formula). NULL where none was planned: the portable kernels never use it. */
     int16_t *scratch;
+    /* a target variant's codegen-time filter layout (conv only; 0: the model's OHWI, what the portable kernel
+     * reads) */
+    int32_t packed;
 } tp_conv_params_t;
 
 void tp_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,

@@ -91,7 +91,7 @@ static void report(const char *kernel, const int32_t *v, int n, int32_t bytes)
 static void report_conv(const char *kernel, const tp_conv_params_t *p)
 {
     const int32_t v[] = {p->in_c, p->out_c, p->k_h, p->k_w, p->k_c, p->dil_h, p->dil_w, p->stride_w, p->out_w,
-                         p->depth_multiplier};
+                         p->depth_multiplier, p->packed};
     report(kernel, v, (int)(sizeof v / sizeof v[0]), high_water(scratch, (int32_t)sizeof scratch));
 }
 
@@ -125,8 +125,10 @@ static void fill_data(int32_t n_in, int32_t n_w)
 {
     int32_t i;
     const int narrow = rnd() % 4 == 0; /* small values: unsaturated outputs */
+    /* TFLite's int8 filters are symmetric (-127..127); -128 sometimes (packing may then be refused) */
+    const int full = rnd() % 4 == 0;
     for (i = 0; i < n_in; i++) in[i] = (int8_t)(narrow ? range(-8, 8) : range(-128, 127));
-    for (i = 0; i < n_w; i++) w[i] = (int8_t)range(-128, 127);
+    for (i = 0; i < n_w; i++) w[i] = (int8_t)range(full ? -128 : -127, 127);
 }
 
 static int compare(const char *what, int32_t k, int32_t n)
@@ -169,7 +171,8 @@ static int32_t shared_words[(MAX_IN + MAX_OUT) / 4 + 16]; /* word-aligned, like 
 
 /* Both kernels again with the output starting overlap_lead bytes before the input in one buffer, as the arena
  * planner places a convolution whose input dies at it: the results must not change. */
-static int conv_overlapped(const tp_conv_params_t *p, int32_t k, int32_t n_in, int32_t n_out, int nb)
+static int conv_overlapped(const tp_conv_params_t *p, int32_t k, int32_t n_in, int32_t n_out, int nb,
+                           const int8_t *wb, const int32_t *bb)
 {
     int8_t *buf = (int8_t *)shared_words;
     const int32_t lead = overlap_lead(p);
@@ -177,7 +180,7 @@ static int conv_overlapped(const tp_conv_params_t *p, int32_t k, int32_t n_in, i
     for (variant = 0; variant < 2; variant++) {
         for (i = 0; i < n_in; i++) buf[lead + i] = in[i];
         if (variant) {
-            tp_conv_2d_s8_cm4(p, buf + lead, w, nb ? bias : 0, mult, shift, buf);
+            tp_conv_2d_s8_cm4(p, buf + lead, wb, bb, mult, shift, buf);
         } else {
             tp_conv_2d_s8(p, buf + lead, w, nb ? bias : 0, mult, shift, buf);
         }
@@ -187,10 +190,39 @@ static int conv_overlapped(const tp_conv_params_t *p, int32_t k, int32_t n_in, i
     return 0;
 }
 
+/* The cortex-m4 packed CONV_2D layout, as codegen's pack_conv_2d makes it: filters interleaved two at a time per
+ * 4-value chunk (K padded with zeros), odd bytes minus the sign of the even byte below, row constants
+ * bias + input_offset*sum(w) + 127*sum(w_odd). Returns 0 where codegen keeps the model's layout. */
+static int8_t cw_packed[MAX_W + 4 * MAX_C];
+static int32_t conv_const[MAX_C];
+static int conv_pack(const tp_conv_params_t *p, int nb)
+{
+    const int32_t K = p->k_h * p->k_w * p->k_c, nch = (K + 3) / 4;
+    int32_t f, i;
+    if (p->k_c != p->in_c || p->dil_h != 1 || p->dil_w != 1 || p->out_c % 2) return 0;
+    for (f = 0; f < p->out_c; f++) {
+        uint32_t sum = nb ? (uint32_t)bias[f] : 0u;
+        for (i = 0; i < 4 * nch; i++) {
+            int32_t v = i < K ? w[f * K + i] : 0;
+            sum += (uint32_t)(p->input_offset * v) + (i % 2 ? 127u * (uint32_t)v : 0u);
+            if (i % 2) {
+                v -= (i - 1 < K ? w[f * K + i - 1] : 0) < 0;
+                if (v < -128) return 0;
+            }
+            cw_packed[(f / 2) * 8 * nch + (i / 4) * 8 + (f % 2) * 4 + i % 4] = (int8_t)v;
+        }
+        conv_const[f] = (int32_t)sum;
+    }
+    return 1;
+}
+
 static int conv_case(int32_t k, int depthwise)
 {
     tp_conv_params_t p;
     int32_t eff_h, eff_w, n_in, n_w, n_out, nb;
+    const int8_t *wb;
+    const int32_t *bb;
+    p.packed = 0;
     p.batches = range(1, 2);
     p.k_h = range(1, 4);
     p.k_w = range(1, 4);
@@ -239,6 +271,19 @@ static int conv_case(int32_t k, int depthwise)
     } else {
         const int32_t groups = rnd() % 6 ? 1 : range(1, 3);
         p.k_c = rnd() % 2 ? 4 * range(1, 6) : range(1, 9);
+        if (rnd() % (model_like ? 3 : 6) == 0) {
+            /* K past 256: several exact segments when packed */
+            p.k_c = range(20, 48);
+            if (model_like) {
+                p.k_h = p.k_w = 3;
+                p.dil_h = p.dil_w = 1;
+                p.pad_h = p.pad_w = 1;
+                p.in_h = range(3, 5);
+                p.in_w = range(3, 5);
+                p.out_h = (p.in_h - 1) / p.stride_h + 1;
+                p.out_w = (p.in_w - 1) / p.stride_w + 1;
+            }
+        }
         p.in_c = p.k_c * groups;
         p.out_c = groups * range(1, 5);
         p.depth_multiplier = 1;
@@ -259,10 +304,13 @@ static int conv_case(int32_t k, int depthwise)
         return compare("depthwise_conv_2d", k, n_out);
     }
     tp_conv_2d_s8(&p, in, w, nb ? bias : 0, mult, shift, out_a);
-    tp_conv_2d_s8_cm4(&p, in, w, nb ? bias : 0, mult, shift, out_b);
+    p.packed = p.scratch && rnd() % 3 && conv_pack(&p, nb);
+    wb = p.packed ? cw_packed : w;
+    bb = p.packed ? conv_const : (nb ? bias : 0);
+    tp_conv_2d_s8_cm4(&p, in, wb, bb, mult, shift, out_b);
     if (scratch_report && p.scratch) report_conv("conv_2d", &p);
-    if (compare("conv_2d", k, n_out)) return 1;
-    return p.batches == 1 ? conv_overlapped(&p, k, n_in, n_out, nb) : 0;
+    if (compare(p.packed ? "conv_2d (packed)" : "conv_2d", k, n_out)) return 1;
+    return p.batches == 1 ? conv_overlapped(&p, k, n_in, n_out, nb, wb, bb) : 0;
 }
 
 /* The cortex-m4 packed FULLY_CONNECTED layout, as workflow/tinyperf/codegen/lower.py's retarget makes it: rows

@@ -20,7 +20,8 @@ def _params(kernel: str, v: list[int]) -> dict:
         return dict(zip(("packed", "chunk", "out_features", "in_features"), v, strict=True))
     if kernel == "add":
         return {}
-    keys = ("in_c", "out_c", "k_h", "k_w", "k_c", "dil_h", "dil_w", "stride_w", "out_w", "depth_multiplier")
+    keys = ("in_c", "out_c", "k_h", "k_w", "k_c", "dil_h", "dil_w", "stride_w", "out_w", "depth_multiplier",
+            "packed")
     return dict(zip(keys, v, strict=True))
 
 

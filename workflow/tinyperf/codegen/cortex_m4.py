@@ -37,11 +37,15 @@ def depthwise_in_place(params: dict) -> bool:
 
 def conv_scratch(params: dict) -> int:
     """4 pixels x K values as int16 (K rounded up to whole 4-value chunks), then 3 requantization words per
-    channel, then (k_c % 4 != 0) one pixel's K bytes staged for word-at-a-time unpacking. Grouped or dilated: 0
-    (the reference loop)."""
+    channel, then (k_c % 4 != 0) one pixel's K bytes staged for word-at-a-time unpacking. Packed layers
+    (pack_conv_2d): 3 pixels x 2 words per chunk, 4 constant words per channel, one partial block's outputs (3
+    bytes per channel, whole words), one field's staging bytes. Grouped or dilated: 0 (the reference loop)."""
     if params["k_c"] != params["in_c"] or params["dil_h"] != 1 or params["dil_w"] != 1:
         return 0
     k = params["k_h"] * params["k_w"] * params["k_c"]
+    if params.get("packed"):
+        chunks, oc = (k + 3) // 4, params["out_c"]
+        return 24 * chunks + 16 * oc + 4 * ((3 * oc + 3) // 4) + 4 * chunks
     stage = 4 * ((k + 3) // 4) if params["k_c"] % 4 else 0
     return 32 * ((k + 3) // 4) + 12 * params["out_c"] + stage
 
@@ -65,6 +69,49 @@ def fully_connected_scratch(params: dict) -> int:
 def add_scratch(params: dict) -> int:
     """One int32 table per input, indexed by the int8 value."""
     return 2 * 256 * 4
+
+
+def pack_conv_2d(low: Lowered) -> Lowered:
+    """CONV_2D layers without groups or dilation and with an even number of filters get them interleaved two at
+    a time per 4-value chunk (K padded to whole chunks with zero weights), each odd byte stored minus the sign of
+    the even byte below it, and the bias replaced by bias + input_offset*sum(w) + 127*sum(w_odd): the arithmetic
+    of tp_conv_2d_cm4.c's packed path. Flash: the model's bytes plus the chunk padding."""
+    p = low.params
+    if p["k_c"] != p["in_c"] or p["dil_h"] != 1 or p["dil_w"] != 1 or p["out_c"] % 2:
+        return low
+    oc, k = p["out_c"], p["k_h"] * p["k_w"] * p["k_c"]
+    chunks = (k + 3) // 4
+    filt = next(c for c in low.consts if c.cname.endswith("_filter"))
+    w = np.zeros((oc, 4 * chunks), dtype=np.int64)
+    w[:, :k] = filt.values.astype(np.int64).reshape(oc, k)
+    odd = w[:, 1::2] - (w[:, 0::2] < 0)
+    if odd.min() < -128:
+        return low  # an odd -128 above a negative even byte has no adjusted form
+    packed = w.copy()
+    packed[:, 1::2] = odd
+    inter = packed.reshape(oc // 2, 2, chunks, 4).transpose(0, 2, 1, 3).reshape(-1).astype(np.int8)
+    return _with_row_constants(low, filt, inter, w, ", 2-filter interleaved (cortex-m4)",
+                               dict(p, packed=1), dict(low.info, packed="cortex-m4 2-filter"))
+
+
+def _with_row_constants(low: Lowered, filt: Const, layout: np.ndarray, w: np.ndarray, note: str, params: dict,
+                        info: dict) -> Lowered:
+    """*low* with the filter in *layout* and its bias replaced by the row constants bias + input_offset*sum(w)
+    + 127*sum(w_odd) of the (outputs, inputs) weights *w* (added, and passed by the call, where it had none)."""
+    prefix = filt.cname[: -len("_filter")]
+    old_bias = next((c for c in low.consts if c.cname == prefix + "_bias"), None)
+    bias = old_bias.values.astype(np.int64) if old_bias is not None else np.zeros(w.shape[0], dtype=np.int64)
+    rowc = bias + low.params["input_offset"] * w.sum(axis=1) + 127 * w[:, 1::2].sum(axis=1)
+    rowc = ((rowc + 2**31) % 2**32 - 2**31).astype(np.int32)  # int32 wraparound, as the kernel's accumulator
+    consts = []
+    for c in low.consts:
+        if c is filt:
+            consts.append(Const(c.cname, c.ctype, layout, c.comment + note, True))
+        elif c is not old_bias:
+            consts.append(c)
+    consts.insert(1, Const(prefix + "_bias", "int32_t", rowc, "row constants (cortex-m4)", old_bias is not None))
+    call = low.call if old_bias is not None else low.call.replace("_filter, 0, ", f"_filter, {prefix}_bias, ")
+    return Lowered(low.kernel, low.params_type, params, call, consts, low.macs, info, low.in_place)
 
 
 def fc_chunk(n: int) -> int:

@@ -47,7 +47,8 @@ PORTABLE: dict[str, Kernel] = {op: Kernel(f"tp_{op}.c") for op in (
 
 VARIANTS: dict[str, dict[str, Kernel]] = {
     "cortex-m4": {
-        "conv_2d": Kernel("tp_conv_2d_cm4.c", cortex_m4.conv_scratch, cortex_m4.conv_in_place),
+        "conv_2d": Kernel("tp_conv_2d_cm4.c", cortex_m4.conv_scratch, cortex_m4.conv_in_place,
+                          prepare=cortex_m4.pack_conv_2d),
         "depthwise_conv_2d": Kernel("tp_depthwise_conv_2d_cm4.c", cortex_m4.depthwise_scratch,
                                     cortex_m4.depthwise_in_place),
         "fully_connected": Kernel("tp_fully_connected_cm4.c", cortex_m4.fully_connected_scratch,
