@@ -220,6 +220,7 @@ typedef struct fill_s {
     int32_t words; /* 4: per row, >= 1 */
     int32_t row;   /* 8: bytes between input rows */
     int32_t k_h;   /* 12 */
+    int32_t pxs;   /* 16: bytes between neighbouring pixels' fields (fill3_raw) */
 } fill_t;
 
 #if TP_CM4_DSP
@@ -552,9 +553,9 @@ static void conv_gemm(const tp_conv_params_t *p, const int8_t *input, const int8
  * 2^32, but over at most 64 chunks their true value S satisfies |S| <= 256*128*128 + 128*127*128 < 2^23 (weights
  * in [-128, 127], raw inputs in [-128, 127]), so ASR #8 recovers S exactly; longer filters are summed in segments
  * of 64 chunks. Accumulator + c is then requantized in registers (tp_rq's one-SMLAL form).
- * Scratch: the block (24 * ceil(K/4) bytes), 8 words per filter pair (c_a, c_b, then m, hi, rs1 per filter), one
- * partial block's outputs (3 * out_c bytes, rounded up to words) and the staging bytes of one field
- * (4 * ceil(K/4)). */
+ * Scratch: the block (24 * ceil(K/4) bytes), one partial block's outputs (3 * out_c bytes, rounded up to words),
+ * 8 words per filter pair (c_a, c_b, then m, hi, rs1 per filter) and, with k_c % 4 != 0, the staging bytes of
+ * one field (4 * ceil(K/4)). */
 #define TP_SEG 64 /* chunks per exact segment */
 #define TP_STR_(x) #x
 #define TP_STR(x) TP_STR_(x)
@@ -855,10 +856,68 @@ __attribute__((naked, noinline)) static void fill_rows_raw(TP_ARG uint32_t *d, T
         "bne 6b\n\t"
         "pop {r4-r11, pc}\n\t");
 }
+
+/* Three neighbouring interior fields of one output row at once (src: the first's; f->pxs apart): per row word,
+ * three loads, the three pixels' a and b words, and one STM of the block's whole chunk. */
+__attribute__((naked, noinline)) static void fill3_raw(TP_ARG uint32_t *d, TP_ARG const int8_t *src,
+                                                       TP_ARG const fill_t *f)
+{
+    __asm volatile(
+        "push {r4-r11, lr}\n\t"
+        "ldr r3, [r2, #0]\n\t"
+        "ldr r7, [r2, #4]\n\t"
+        "ldr r5, [r2, #8]\n\t"
+        "ldr r6, [r2, #12]\n\t"
+        "ldr r2, [r2, #16]\n\t"
+        "sub r5, r5, r7, lsl #2\n\t"
+        "6:\n\t"
+        "mov r4, r7\n\t"
+        "1:\n\t"
+        "ldr r9, [r1, r2]\n\t"
+        "ldr r10, [r1, r2, lsl #1]\n\t"
+        "ldr r8, [r1], #4\n\t"
+        "rev16 r11, r8\n\t"
+        "rev16 r12, r9\n\t"
+        "rev16 lr, r10\n\t"
+        "eor r11, r11, #0x007F007F\n\t"
+        "eor r12, r12, #0x007F007F\n\t"
+        "eor lr, lr, #0x007F007F\n\t"
+        "sxtab16 r8, r3, r8, ror #8\n\t"
+        "sxtab16 r9, r3, r9, ror #8\n\t"
+        "sxtab16 r10, r3, r10, ror #8\n\t"
+        "stm r0!, {r8, r9, r10, r11, r12, lr}\n\t"
+        "subs r4, r4, #1\n\t"
+        "bne 1b\n\t"
+        "add r1, r1, r5\n\t"
+        "subs r6, r6, #1\n\t"
+        "bne 6b\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
 #endif
 
+/* n words of raw input (or staged bytes) as the (a, b) words of one pixel of the block */
+__attribute__((noinline)) static void put_words(uint32_t *d, const int8_t *src, int32_t n)
+{
+    for (; n > 0; n--, src += 4, d += 6) {
+        const uint32_t v = tp_ld32(src);
+        d[0] = raw_a(v);
+        d[3] = raw_b(v);
+    }
+}
+
+/* n chunks of padding (the zero point's a and b words) */
+static void put_pad(uint32_t *d, int32_t n, uint32_t a, uint32_t b)
+{
+    for (; n > 0; n--, d += 6) {
+        d[0] = a;
+        d[3] = b;
+    }
+}
+
 /* The field of output pixel (oy, ox) of image in_b as pixel px of the block, raw (padding as the zero point):
- * interior fields with whole-word rows straight from the input, others through the staging bytes. */
+ * interior fields with whole-word rows straight from the input in assembly; with whole-word channels (k_c % 4
+ * == 0) a row's valid columns word by word and its padding as the zero point's words; others through the
+ * staging bytes. */
 static void fill_raw(const tp_conv_params_t *p, const int8_t *in_b, int32_t oy, int32_t ox, int32_t px,
                      int8_t *stage, int32_t nch, const fill_t *f)
 {
@@ -878,9 +937,32 @@ static void fill_raw(const tp_conv_params_t *p, const int8_t *in_b, int32_t oy, 
     }
 #else
     (void)f;
-    (void)interior;
 #endif
+    if ((kc & 3) == 0) {
+        const uint32_t zw = 0x01010101u * (uint8_t)zp, za = raw_a(zw), zb = raw_b(zw);
+        const int32_t wpc = kc >> 2, rw = run >> 2;
+        for (ky = 0; ky < p->k_h; ky++, d += 6 * rw) {
+            const int32_t y = y0 + ky;
+            if (y < 0 || y >= p->in_h || kx_hi <= kx_lo) {
+                put_pad(d, rw, za, zb);
+                continue;
+            }
+            put_pad(d, kx_lo * wpc, za, zb);
+            put_words(d + 6 * kx_lo * wpc, in_b + y * row + (x0 + kx_lo) * kc, (kx_hi - kx_lo) * wpc);
+            put_pad(d + 6 * kx_hi * wpc, (p->k_w - kx_hi) * wpc, za, zb);
+        }
+        return;
+    }
     tp_st32(stage + 4 * (nch - 1), 0x01010101u * (uint8_t)zp); /* the last chunk's spare values */
+    if (interior) {
+        const int8_t *src = in_b + y0 * row + x0 * kc;
+        for (ky = 0; ky < p->k_h; ky++, s += run, src += row) {
+            for (j = 0; j + 4 <= run; j += 4) tp_st32(s + j, tp_ld32(src + j));
+            for (; j < run; j++) s[j] = src[j];
+        }
+        put_words(d, stage, nch);
+        return;
+    }
     for (ky = 0; ky < p->k_h; ky++, s += run) {
         const int32_t y = y0 + ky, lo = kx_lo * kc, hi = kx_hi * kc;
         if (y < 0 || y >= p->in_h || kx_hi <= kx_lo) {
@@ -895,11 +977,7 @@ static void fill_raw(const tp_conv_params_t *p, const int8_t *in_b, int32_t oy, 
         }
         for (i = hi; i < run; i++) s[i] = zp;
     }
-    for (j = 0; j < nch; j++, d += 6) {
-        const uint32_t v = tp_ld32(stage + 4 * j);
-        d[0] = raw_a(v);
-        d[3] = raw_b(v);
-    }
+    put_words(d, stage, nch);
 }
 
 static void conv_pairs(const tp_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *c,
@@ -909,9 +987,9 @@ static void conv_pairs(const tp_conv_params_t *p, const int8_t *input, const int
     const int32_t npix = p->out_h * p->out_w, oc_n = p->out_c;
     const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
     uint32_t *xs = (uint32_t *)(void *)p->scratch;
-    int32_t *tab = (int32_t *)(xs + 6 * nch);
-    int8_t *part = (int8_t *)(tab + 4 * oc_n);
-    int8_t *stage = part + ((3 * oc_n + 3) & ~3);
+    int8_t *part = (int8_t *)(xs + 6 * nch);
+    int32_t *tab = (int32_t *)(void *)(part + ((3 * oc_n + 3) & ~3));
+    int8_t *stage = (int8_t *)(tab + 4 * oc_n);
     int32_t b, pix, oc, px, all_fast = 1, all_wide = 1, zadd = 0;
     fill_t fl;
     const fill_t *fillp = 0;
@@ -920,6 +998,7 @@ static void conv_pairs(const tp_conv_params_t *p, const int8_t *input, const int
         fl.words = p->k_w * p->k_c >> 2;
         fl.row = p->in_w * p->in_c;
         fl.k_h = p->k_h;
+        fl.pxs = p->stride_w * p->k_c;
         fillp = &fl;
     }
     for (oc = 0; oc < oc_n; oc++) { /* per pair: c_a, c_b, then (m, hi, rs1) of a and of b */
@@ -950,6 +1029,20 @@ static void conv_pairs(const tp_conv_params_t *p, const int8_t *input, const int
         for (pix = 0; pix < npix; pix += 3) {
             const int32_t np = npix - pix < 3 ? npix - pix : 3;
             int8_t *o = out_b + pix * oc_n;
+#if TP_CM4_DSP
+            if (fillp && np == 3 && ox + 2 < p->out_w) {
+                const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
+                if (y0 >= 0 && y0 + p->k_h <= p->in_h && x0 >= 0 && x0 + 2 * p->stride_w + p->k_w <= p->in_w) {
+                    fill3_raw(xs, in_b + y0 * fl.row + x0 * p->k_c, fillp);
+                    ox += 3;
+                    if (ox == p->out_w) {
+                        ox = 0;
+                        oy++;
+                    }
+                    goto filled;
+                }
+            }
+#endif
             for (px = 0; px < 3; px++) {
                 if (px < np) {
                     fill_raw(p, in_b, oy, ox, px, stage, nch, fillp);
@@ -962,6 +1055,9 @@ static void conv_pairs(const tp_conv_params_t *p, const int8_t *input, const int
                     for (j = 0; j < nch; j++) xs[6 * j + px] = xs[6 * j + 3 + px] = 0;
                 }
             }
+#if TP_CM4_DSP
+        filled:
+#endif
 #if TP_CM4_DSP
             if (all_fast && ((lo == -128 && hi == 127) || (lo == -128 && !zadd))) {
                 pairs_t ctx;

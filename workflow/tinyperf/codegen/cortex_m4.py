@@ -38,14 +38,15 @@ def depthwise_in_place(params: dict) -> bool:
 def conv_scratch(params: dict) -> int:
     """4 pixels x K values as int16 (K rounded up to whole 4-value chunks), then 3 requantization words per
     channel, then (k_c % 4 != 0) one pixel's K bytes staged for word-at-a-time unpacking. Packed layers
-    (pack_conv_2d): 3 pixels x 2 words per chunk, 4 constant words per channel, one partial block's outputs (3
-    bytes per channel, whole words), one field's staging bytes. Grouped or dilated: 0 (the reference loop)."""
+    (pack_conv_2d): 3 pixels x 2 words per chunk, one partial block's outputs (3 bytes per channel, whole words), 4
+    constant words per channel, (k_c % 4 != 0) one field's staging bytes. Grouped or dilated: 0 (the reference
+    loop)."""
     if params["k_c"] != params["in_c"] or params["dil_h"] != 1 or params["dil_w"] != 1:
         return 0
     k = params["k_h"] * params["k_w"] * params["k_c"]
     if params.get("packed"):
         chunks, oc = (k + 3) // 4, params["out_c"]
-        return 24 * chunks + 16 * oc + 4 * ((3 * oc + 3) // 4) + 4 * chunks
+        return 24 * chunks + 16 * oc + 4 * ((3 * oc + 3) // 4) + (4 * chunks if params["k_c"] % 4 else 0)
     stage = 4 * ((k + 3) // 4) if params["k_c"] % 4 else 0
     return 32 * ((k + 3) // 4) + 12 * params["out_c"] + stage
 
@@ -111,6 +112,90 @@ def _with_row_constants(low: Lowered, filt: Const, layout: np.ndarray, w: np.nda
             consts.append(c)
     consts.insert(1, Const(prefix + "_bias", "int32_t", rowc, "row constants (cortex-m4)", old_bias is not None))
     call = low.call if old_bias is not None else low.call.replace("_filter, 0, ", f"_filter, {prefix}_bias, ")
+    return Lowered(low.kernel, low.params_type, params, call, consts, low.macs, info, low.in_place)
+
+
+def fc_chunk(n: int) -> int:
+    """Inputs per pass of the packed FULLY_CONNECTED's fallback (its 256-scaled sums are exact up to 256)."""
+    return next(c for c in range(min(n, 256), 7, -8) if n % c == 0)
+
+
+#: the packed FULLY_CONNECTED's one-pass bound: |row constant| + the sum's largest magnitude over all inputs
+FC_ONE_PASS = (2**31 - 1) // 256
+
+
+def fc_rows5(o: int) -> int:
+    """Rows in five-row blocks (the rest in four-row blocks): 4*(o/20) blocks keep o - rows a multiple of 4."""
+    return 20 * (o // 20)
+
+
+def fc_interleave(w: np.ndarray) -> np.ndarray:
+    """tp_fully_connected_cm4.c's block layout of an [o, n] filter: five-row blocks then four-row blocks, each
+    (word, row, byte)."""
+    o, n = w.shape
+    r5 = fc_rows5(o)
+    parts = [w[:r5].reshape(-1, 5, n // 4, 4).transpose(0, 2, 1, 3).reshape(-1),
+             w[r5:].reshape(-1, 4, n // 4, 4).transpose(0, 2, 1, 3).reshape(-1)]
+    return np.concatenate(parts)
+
+
+def pack_fully_connected(low: Lowered) -> Lowered:
+    """FULLY_CONNECTED layers with inputs a multiple of 8 and outputs a multiple of 4 get the filter in blocks of
+    five and four rows (fc_interleave) with each odd byte stored minus the sign of the even byte below it, and the
+    bias replaced by the row constants rc = bias + input_offset*sum(w) + 127*sum(w_odd) (the arithmetic is in
+    tp_fully_connected_cm4.c). One pass (packed 1, the row constants stored as 256*rc) where every row's
+    |rc| + 255*sum|w_odd| + 128*sum|w_even| is at most FC_ONE_PASS and the requantization has the SMMLAR form;
+    else chunks with partial sums (packed 2). Same flash bytes as the model's layout."""
+    p = low.params
+    if p["filter_offset"] != 0:
+        return low
+    n, o = p["in_features"], p["out_features"]
+    if n % 8 or o % 4:
+        return low
+    filt = next(c for c in low.consts if c.cname.endswith("_filter"))
+    w = filt.values.astype(np.int64).reshape(o, n)
+    odd = w[:, 1::2] - (w[:, 0::2] < 0)
+    if odd.min() < -128:
+        return low  # an odd -128 above a negative even byte has no adjusted form
+    packed = w.copy()
+    packed[:, 1::2] = odd
+    inter = fc_interleave(packed).astype(np.int8)
+    prefix = filt.cname[: -len("_filter")]
+    old_bias = next((c for c in low.consts if c.cname == prefix + "_bias"), None)
+    bias = old_bias.values.astype(np.int64) if old_bias is not None else np.zeros(o, dtype=np.int64)
+    rowc = bias + p["input_offset"] * w.sum(axis=1) + 127 * w[:, 1::2].sum(axis=1)
+    bound = np.abs(rowc) + 255 * np.abs(w[:, 1::2]).sum(axis=1) + 128 * np.abs(w[:, 0::2]).sum(axis=1)
+    req = next(c for c in low.consts if c.cname == prefix + "_requant").values
+    mults, shifts = req[0].astype(np.int64), req[1].astype(np.int64)
+    fast = bool(np.all((mults > 2**30) & (shifts >= -23) & (shifts <= -2)))  # the kernel's SMMLAR form
+    one_pass = fast and int(bound.max()) <= FC_ONE_PASS
+    if one_pass:
+        rowc = 256 * rowc
+    rowc = ((rowc + 2**31) % 2**32 - 2**31).astype(np.int32)  # int32 wraparound, as the kernel's accumulator
+    consts = []
+    for c in low.consts:
+        if c is filt:
+            consts.append(Const(c.cname, c.ctype, inter, c.comment + ", 5/4-row interleaved (cortex-m4)", True))
+        elif c is not old_bias:
+            consts.append(c)
+    consts.insert(1, Const(prefix + "_bias", "int32_t", rowc,
+                           "row constants" + (" x256" if one_pass else "") + " (cortex-m4)", old_bias is not None))
+    call = low.call if old_bias is not None else low.call.replace("_filter, 0, ", f"_filter, {prefix}_bias, ")
+    params = dict(p, chunk=n if one_pass else fc_chunk(n))
+    if one_pass and p["per_channel"]:
+        # the kernel's constants per output feature (m, C = 2^(rs-1) + zp*2^rs, rs), one LDM a row
+        rs = -shifts
+        hi = (1 << (rs - 1)) + p["output_offset"] * (1 << rs)
+        table = np.stack([mults, (hi + 2**31) % 2**32 - 2**31, rs], axis=1).reshape(-1).astype(np.int32)
+        consts.append(Const(prefix + "_rq", "int32_t", table, "per-channel requantization constants (cortex-m4)",
+                            False))
+        params["rq"] = RawC(prefix + "_rq")
+        # the kernel then reads only the first multiplier and shift: the per-channel pairs would be dead flash
+        consts = [Const(c.cname, c.ctype, c.values[:, :1], c.comment + ", first channel's (cortex-m4 table above)",
+                        c.is_weight) if c.cname == prefix + "_requant" else c for c in consts]
+    # packed 2: int32 partial sums in scratch (several chunks, or requantized in C afterwards)
+    params["packed"] = 1 if one_pass else 2
+    info = dict(low.info, packed="cortex-m4 5/4-row")
     return Lowered(low.kernel, low.params_type, params, call, consts, low.macs, info, low.in_place)
 
 
