@@ -74,6 +74,19 @@ static inline int32_t tp_smlatt(uint32_t a, uint32_t b, int32_t acc)
     __asm("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
     return r;
 }
+/* per 16-bit lane, modulo 2^16 */
+static inline uint32_t tp_sadd16(uint32_t a, uint32_t b)
+{
+    uint32_t r;
+    __asm("sadd16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+static inline uint32_t tp_ssub16(uint32_t a, uint32_t b)
+{
+    uint32_t r;
+    __asm("ssub16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
 /* the bytes of each halfword swapped */
 static inline uint32_t tp_rev16(uint32_t x)
 {
@@ -113,6 +126,14 @@ static inline int32_t tp_smlatt(uint32_t a, uint32_t b, int32_t acc)
     return (int32_t)((uint32_t)acc + (uint32_t)(tp_hi16(a) * tp_hi16(b)));
 }
 static inline uint32_t tp_rev16(uint32_t x) { return ((x & 0x00FF00FFu) << 8) | ((x >> 8) & 0x00FF00FFu); }
+static inline uint32_t tp_sadd16(uint32_t a, uint32_t b)
+{
+    return ((a + b) & 0xFFFFu) | ((a & 0xFFFF0000u) + (b & 0xFFFF0000u));
+}
+static inline uint32_t tp_ssub16(uint32_t a, uint32_t b)
+{
+    return ((a - b) & 0xFFFFu) | ((a & 0xFFFF0000u) - (b & 0xFFFF0000u));
+}
 static inline int32_t tp_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
 #endif
 

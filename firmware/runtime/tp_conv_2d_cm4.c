@@ -11,6 +11,7 @@
 #include "tp_fixedpoint.h"
 #include "tp_conv_ref.h"
 #include "tp_runtime.h"
+#include "tp_conv_winograd_cm4.h"
 
 /* ---- im2col + GEMM over blocks of 4 output pixels ------------------------------------------------------------
  * The 4 pixels' receptive fields (K = k_h*k_w*k_c values each, input offset added, padding as zero) are
@@ -585,6 +586,25 @@ static inline uint32_t raw_b(uint32_t v) { return tp_rev16(v) ^ 0x007F007Fu; }
     "smlad r6, r10, r11, r6\n\t"                                                                                      \
     "smlad r7, r10, r12, r7\n\t"                                                                                      \
     "smlad r8, r10, lr, r8\n\t"
+/* the first chunk: SMUAD starts the sums */
+#define TP_PAIR_FIRST                                                                                                 \
+    "ldrd r9, r10, [r1], #8\n\t"                                                                                      \
+    "ldm r0!, {r11, r12, lr}\n\t"                                                                                     \
+    "smuad r3, r9, r11\n\t"                                                                                           \
+    "smuad r4, r9, r12\n\t"                                                                                           \
+    "smuad r5, r9, lr\n\t"                                                                                            \
+    "smuad r6, r10, r11\n\t"                                                                                          \
+    "smuad r7, r10, r12\n\t"                                                                                          \
+    "smuad r8, r10, lr\n\t"                                                                                           \
+    "ldm r0!, {r11, r12, lr}\n\t"                                                                                     \
+    "sxtb16 r9, r9\n\t"                                                                                               \
+    "sxtb16 r10, r10\n\t"                                                                                             \
+    "smlad r3, r9, r11, r3\n\t"                                                                                       \
+    "smlad r4, r9, r12, r4\n\t"                                                                                       \
+    "smlad r5, r9, lr, r5\n\t"                                                                                        \
+    "smlad r6, r10, r11, r6\n\t"                                                                                      \
+    "smlad r7, r10, r12, r7\n\t"                                                                                      \
+    "smlad r8, r10, lr, r8\n\t"
 /* r2 chunks: the count mod 4 first, then four a turn (the chunks set no flags) */
 #define TP_PAIR_LOOP                                                                                                  \
     "lsrs r2, r2, #1\n\t"                                                                                             \
@@ -697,12 +717,8 @@ __attribute__((naked, noinline)) static void name(TP_ARG const pairs_t *c, TP_AR
         "push {r2, r3, r4, r5, r6, r7, r8}\n\t"                                                                       \
         "5:\n\t"                                                                                                      \
         "ldrd r0, r2, [sp, #16]\n\t"                                                                                  \
-        "movs r3, #0\n\t"                                                                                             \
-        "movs r4, #0\n\t"                                                                                             \
-        "movs r5, #0\n\t"                                                                                             \
-        "movs r6, #0\n\t"                                                                                             \
-        "movs r7, #0\n\t"                                                                                             \
-        "movs r8, #0\n\t"                                                                                             \
+        TP_PAIR_FIRST                                                                                                 \
+        "subs r2, r2, #1\n\t"                                                                                         \
         TP_PAIR_LOOP                                                                                                  \
         "ldm sp, {r0, r9, lr}\n\t"                                                                                    \
         "ldrd r10, r11, [r9], #8\n\t"                                                                                 \
@@ -737,16 +753,12 @@ __attribute__((naked, noinline)) static void name(TP_ARG const pairs_t *c, TP_AR
         "stm r9, {r11, r12, lr}\n\t"                                                                                  \
         "ldrd r0, r2, [sp, #16]\n\t"                                                                                  \
         "21:\n\t"                                                                                                     \
-        "movs r3, #0\n\t"                                                                                             \
-        "movs r4, #0\n\t"                                                                                             \
-        "movs r5, #0\n\t"                                                                                             \
-        "movs r6, #0\n\t"                                                                                             \
-        "movs r7, #0\n\t"                                                                                             \
-        "movs r8, #0\n\t"                                                                                             \
         "subs r9, r2, #" TP_STR(TP_SEG) "\n\t"                                                                        \
         "it gt\n\t"                                                                                                   \
         "movgt r2, #" TP_STR(TP_SEG) "\n\t"                                                                           \
         "str r9, [sp, #28]\n\t"                                                                                       \
+        TP_PAIR_FIRST                                                                                                 \
+        "subs r2, r2, #1\n\t"                                                                                         \
         TP_PAIR_LOOP                                                                                                  \
         "ldr r2, [sp, #28]\n\t"                                                                                       \
         "cmp r2, #0\n\t"                                                                                              \
@@ -905,6 +917,16 @@ __attribute__((noinline)) static void put_words(uint32_t *d, const int8_t *src, 
     }
 }
 
+/* k_h rows of run bytes, row bytes apart, one after the other (an interior field whose rows are not whole words) */
+__attribute__((noinline)) static void stage_rows(int8_t *s, const int8_t *src, int32_t row, int32_t k_h, int32_t run)
+{
+    int32_t ky, j;
+    for (ky = 0; ky < k_h; ky++, src += row, s += run) {
+        for (j = 0; j + 4 <= run; j += 4) tp_st32(s + j, tp_ld32(src + j));
+        for (; j < run; j++) s[j] = src[j];
+    }
+}
+
 /* n chunks of padding (the zero point's a and b words) */
 static void put_pad(uint32_t *d, int32_t n, uint32_t a, uint32_t b)
 {
@@ -955,11 +977,7 @@ static void fill_raw(const tp_conv_params_t *p, const int8_t *in_b, int32_t oy, 
     }
     tp_st32(stage + 4 * (nch - 1), 0x01010101u * (uint8_t)zp); /* the last chunk's spare values */
     if (interior) {
-        const int8_t *src = in_b + y0 * row + x0 * kc;
-        for (ky = 0; ky < p->k_h; ky++, s += run, src += row) {
-            for (j = 0; j + 4 <= run; j += 4) tp_st32(s + j, tp_ld32(src + j));
-            for (; j < run; j++) s[j] = src[j];
-        }
+        stage_rows(stage, in_b + y0 * row + x0 * kc, row, p->k_h, run);
         put_words(d, stage, nch);
         return;
     }
@@ -1112,6 +1130,10 @@ void tp_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, const int8_t 
 {
     if (p->k_c != p->in_c || p->dil_h != 1 || p->dil_w != 1 || !p->scratch) {
         tp_conv_2d_ref(p, input, filter, bias, mult, shift, output);
+        return;
+    }
+    if (p->packed == 2) {
+        conv_winograd(p, input, filter, bias, mult, shift, output);
         return;
     }
     if (p->packed) {

@@ -301,6 +301,368 @@ static void dw_ring(const tp_conv_params_t *p, const int8_t *input, const int8_t
     }
 }
 
+/* ---- 3x3, depth multiplier 1, C % 4 == 0, stride 1 along a line: int16 pair ring, 2 MACs per SMLAD ---------
+ * A "line" is an output row (stride_w == 1) or, when stride_h == 1 and the outputs are taller than wide (or
+ * stride_w != 1), an output column: the kernel walks the longer side; at least 8 outputs a line (shorter lines
+ * keep the row ring below). Per channel group of 4 (outermost loop)
+ * the 3 input lines an output line reads are kept unpacked in a ring of 3 slots: word k of channel j in slot
+ * q holds padded line pixels 2k, 2k+1 of that channel (input offset added) at word ((k * 3 + q) * 4 + j).
+ * Four outputs t..t+3 along the line read words k..k+2 (t = 2k) of each slot: per filter row, 2 SMLAD with
+ * (w0, w1) and (w1, w2) and 4 SMLAxy with (w0, w2), 8 instructions for 12 MACs. Input line i sits in slot
+ * i % 3, so output line o's filter rows are rotated by (o * stride) % 3: after the ring, 3 rotations x 4
+ * channels of 13-word blocks: [0] bias, [1] H, [2] m, [3] rs, [4 + 3q..] the (w0,w1), (w1,w2), (w0,w2) pairs
+ * of the filter row in slot q. A group whose channels all take the one-SMLAL requantization, with activation
+ * range [-128, 127] and small bias, runs doubled: weights and bias times 2, then one SMMLAR does the rounding
+ * multiply (H = 2 * tp_rq's hi, rs = its rs1 + 1); other groups keep plain values and requantize in C.
+ * Scratch bytes: 48 * Kp + 624 with Kp = 2 * ceil(n / 4) + 1 words a line, n the outputs along a line. */
+#define PR_BLK 13
+
+static inline uint32_t pr_pack(int32_t lo, int32_t hi) { return ((uint32_t)hi << 16) | ((uint32_t)lo & 0xFFFFu); }
+static inline uint32_t pr_pkhbt(uint32_t a, uint32_t b) { return (a & 0xFFFFu) | (b << 16); }
+static inline uint32_t pr_pkhtb(uint32_t a, uint32_t b) { return (a & 0xFFFF0000u) | (b >> 16); }
+
+typedef struct {
+    const uint32_t *ring; /* slot 0, word 0, channel 0 of the group */
+    const int32_t *blk;   /* the line's rotation, channel 0 */
+    int8_t *out;          /* the line's first output, channel 0 of the group */
+    int32_t passes, tail; /* 4-output passes, then the tail's outputs (0..3) */
+    int32_t ostride;      /* output bytes from one output to the next along the line */
+} pr_args_t;
+
+/* n words of a line's interior (both pixels valid) from s, every ps bytes, into o: 21 cycles a word. */
+#if TP_CM4_DSP
+__attribute__((naked, noinline)) static void pr_unpack_run(__attribute__((unused)) const int8_t *s,
+                                                           __attribute__((unused)) int32_t ps,
+                                                           __attribute__((unused)) uint32_t *o,
+                                                           __attribute__((unused)) int32_t n,
+                                                           __attribute__((unused)) uint32_t off2)
+{
+    __asm volatile(
+        "ldr r12, [sp]\n\t"
+        "push {r4-r9}\n\t"
+        "1:\n\t"
+        "ldr r4, [r0]\n\t"
+        "ldr r6, [r0, r1]\n\t"
+        "add r0, r0, r1, lsl #1\n\t"
+        "sxtab16 r5, r12, r4\n\t"
+        "sxtab16 r8, r12, r4, ror #8\n\t"
+        "sxtab16 r7, r12, r6\n\t"
+        "sxtab16 r9, r12, r6, ror #8\n\t"
+        "pkhbt r4, r5, r7, lsl #16\n\t"
+        "pkhtb r6, r7, r5, asr #16\n\t"
+        "pkhbt r5, r8, r9, lsl #16\n\t"
+        "pkhtb r7, r9, r8, asr #16\n\t"
+        "stm r2, {r4-r7}\n\t"
+        "adds r2, r2, #48\n\t"
+        "subs r3, r3, #1\n\t"
+        "bne 1b\n\t"
+        "pop {r4-r9}\n\t"
+        "bx lr\n\t");
+}
+#else
+static void pr_unpack_run(const int8_t *s, int32_t ps, uint32_t *o, int32_t n, uint32_t off2)
+{
+    for (; n > 0; n--, s += 2 * ps, o += 12) {
+        const uint32_t v0 = tp_ld32(s), v1 = tp_ld32(s + ps);
+        const uint32_t e0 = tp_sxtab16(off2, v0), o0 = tp_sxtab16_ror8(off2, v0);
+        const uint32_t e1 = tp_sxtab16(off2, v1), o1 = tp_sxtab16_ror8(off2, v1);
+        o[0] = pr_pkhbt(e0, e1);
+        o[1] = pr_pkhbt(o0, o1);
+        o[2] = pr_pkhtb(e1, e0);
+        o[3] = pr_pkhtb(o1, o0);
+    }
+}
+#endif
+
+/* One input line into ring slot q (d = ring + 4 q): padded pixels [0, 2 Kp), valid [pl, pl + len) read from
+ * src (channel c of pixel 0) every ps bytes; src == 0: all padding. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
+__attribute__((noinline)) static void pr_unpack(const int8_t *src, int32_t ps, int32_t len, int32_t pl, uint32_t *d,
+                                                int32_t Kp, uint32_t off2)
+{
+    int32_t k, klo = (pl + 1) >> 1, khi = (len + pl) >> 1;
+    if (!src) {
+        uint32_t *o = d, *const end = d + 12 * Kp;
+        for (; o != end; o += 12) o[0] = o[1] = o[2] = o[3] = 0;
+        return;
+    }
+    if (klo > Kp) klo = Kp;
+    if (khi < klo) khi = klo;
+    if (khi > Kp) khi = Kp;
+    for (k = 0; k < Kp; k++) {
+        uint32_t *o = d + 12 * k;
+        uint32_t e0 = 0, o0 = 0, e1 = 0, o1 = 0;
+        int32_t u;
+        if (k == klo && k < khi) {
+            /* the interior: both pixels valid */
+            pr_unpack_run(src + (2 * k - pl) * ps, ps, o, khi - k, off2);
+            k = khi - 1;
+            continue;
+        }
+        u = 2 * k - pl;
+        if (u >= 0 && u < len) {
+            const uint32_t v = tp_ld32(src + u * ps);
+            e0 = tp_sxtab16(off2, v), o0 = tp_sxtab16_ror8(off2, v);
+        }
+        u++;
+        if (u >= 0 && u < len) {
+            const uint32_t v = tp_ld32(src + u * ps);
+            e1 = tp_sxtab16(off2, v), o1 = tp_sxtab16_ror8(off2, v);
+        }
+        o[0] = pr_pkhbt(e0, e1);
+        o[1] = pr_pkhbt(o0, o1);
+        o[2] = pr_pkhtb(e1, e0);
+        o[3] = pr_pkhtb(o1, o0);
+    }
+}
+
+static inline int32_t pr_half(const uint32_t *ring, int32_t q, int32_t j, int32_t t)
+{
+    const uint32_t v = ring[((t >> 1) * 3 + q) * 4 + j];
+    return (int32_t)(int16_t)(uint16_t)(t & 1 ? v >> 16 : v & 0xFFFFu);
+}
+
+/* acc + the 9 taps of output t, channel j (the block's pairs, plain or doubled) */
+static int32_t pr_acc(const uint32_t *ring, const int32_t *bk, int32_t j, int32_t t)
+{
+    uint32_t acc = (uint32_t)bk[0];
+    int32_t q;
+    for (q = 0; q < 3; q++) {
+        const uint32_t w01 = (uint32_t)bk[4 + 3 * q], w12 = (uint32_t)bk[5 + 3 * q];
+        acc += (uint32_t)(pr_half(ring, q, j, t) * (int32_t)(int16_t)(uint16_t)(w01 & 0xFFFFu));
+        acc += (uint32_t)(pr_half(ring, q, j, t + 1) * (int32_t)(int16_t)(uint16_t)(w01 >> 16));
+        acc += (uint32_t)(pr_half(ring, q, j, t + 2) * (int32_t)(int16_t)(uint16_t)(w12 >> 16));
+    }
+    return (int32_t)acc;
+}
+
+#if TP_CM4_DSP
+#define PR_ROW(q, i0, i1, i2, i3)                                                                                  \
+    "ldr r8, [r0, #" #q "*16]\n\t"                                                                                 \
+    "ldr r9, [r0, #" #q "*16+48]\n\t"                                                                              \
+    "ldr r10, [r0, #" #q "*16+96]\n\t"                                                                             \
+    "ldr r11, [r1, #16+" #q "*12]\n\t"                                                                             \
+    "smlad r4, r8, r11, " i0 "\n\t"                                                                                \
+    "smlad r6, r9, r11, " i2 "\n\t"                                                                                \
+    "ldr r11, [r1, #20+" #q "*12]\n\t"                                                                             \
+    "smlad r5, r9, r11, " i1 "\n\t"                                                                                \
+    "smlad r7, r10, r11, " i3 "\n\t"                                                                               \
+    "ldr r11, [r1, #24+" #q "*12]\n\t"                                                                             \
+    "smlabt r4, r9, r11, r4\n\t"                                                                                   \
+    "smlatb r5, r8, r11, r5\n\t"                                                                                   \
+    "smlabt r6, r10, r11, r6\n\t"                                                                                  \
+    "smlatb r7, r9, r11, r7\n\t"
+/* rows 1 and 2: the second filter word in lr, one load chain of 5 */
+#define PR_ROWN(q)                                                                                                 \
+    "ldr r8, [r0, #" #q "*16]\n\t"                                                                                 \
+    "ldr r9, [r0, #" #q "*16+48]\n\t"                                                                              \
+    "ldr r10, [r0, #" #q "*16+96]\n\t"                                                                             \
+    "ldr r11, [r1, #16+" #q "*12]\n\t"                                                                             \
+    "ldr lr, [r1, #20+" #q "*12]\n\t"                                                                              \
+    "smlad r4, r8, r11, r4\n\t"                                                                                    \
+    "smlad r6, r9, r11, r6\n\t"                                                                                    \
+    "smlad r5, r9, lr, r5\n\t"                                                                                     \
+    "smlad r7, r10, lr, r7\n\t"                                                                                    \
+    "ldr r11, [r1, #24+" #q "*12]\n\t"                                                                             \
+    "smlabt r4, r9, r11, r4\n\t"                                                                                   \
+    "smlatb r5, r8, r11, r5\n\t"                                                                                   \
+    "smlabt r6, r10, r11, r6\n\t"                                                                                  \
+    "smlatb r7, r9, r11, r7\n\t"
+#define PR_MACS                                                                                                    \
+    "ldr lr, [r1]\n\t"                                                                                             \
+    PR_ROW(0, "lr", "lr", "lr", "lr") PR_ROWN(1) PR_ROWN(2)                                                                \
+    "ldr r8, [r1, #4]\n\t"                                                                                         \
+    "ldr r9, [r1, #8]\n\t"                                                                                         \
+    "ldr r10, [r1, #12]\n\t"
+/* the tail's 1 or 2 outputs: per filter row 2 loads of the line, 2 or 3 of the filter */
+#define PR_ROW1(q, i0)                                                                                             \
+    "ldr r8, [r0, #" #q "*16]\n\t"                                                                                 \
+    "ldr r9, [r0, #" #q "*16+48]\n\t"                                                                              \
+    "ldr r11, [r1, #16+" #q "*12]\n\t"                                                                             \
+    "ldr r10, [r1, #24+" #q "*12]\n\t"                                                                             \
+    "smlad r4, r8, r11, " i0 "\n\t"                                                                                \
+    "smlabt r4, r9, r10, r4\n\t"
+#define PR_ROW2(q, i0, i1)                                                                                         \
+    "ldr r8, [r0, #" #q "*16]\n\t"                                                                                 \
+    "ldr r9, [r0, #" #q "*16+48]\n\t"                                                                              \
+    "ldr r10, [r1, #16+" #q "*12]\n\t"                                                                             \
+    "ldr r11, [r1, #20+" #q "*12]\n\t"                                                                             \
+    "smlad r4, r8, r10, " i0 "\n\t"                                                                                \
+    "smlad r5, r9, r11, " i1 "\n\t"                                                                                \
+    "ldr r11, [r1, #24+" #q "*12]\n\t"                                                                             \
+    "smlabt r4, r9, r11, r4\n\t"                                                                                   \
+    "smlatb r5, r8, r11, r5\n\t"
+#define PR_CONSTS                                                                                                  \
+    "ldr r8, [r1, #4]\n\t"                                                                                         \
+    "ldr r9, [r1, #8]\n\t"                                                                                         \
+    "ldr r10, [r1, #12]\n\t"
+#define PR_RQ(a)                                                                                                   \
+    "add r11, r8, " a ", asr #31\n\t"                                                                              \
+    "smmlar r11, " a ", r9, r11\n\t"                                                                               \
+    "asr r11, r11, r10\n\t"                                                                                        \
+    "ssat r11, #8, r11\n\t"
+/* One output line of the 4 channels of a group (a doubled group). */
+__attribute__((naked, noinline)) static void pr_line_sat(__attribute__((unused)) const pr_args_t *a)
+{
+    __asm volatile(
+        "push {r4-r11, lr}\n\t"
+        "sub sp, sp, #8\n\t"
+        "str r0, [sp]\n\t"
+        "movs r12, #0\n\t"
+        "str r12, [sp, #4]\n\t"
+        "ldr r3, [r0, #20]\n\t"
+        "0:\n\t"
+        "ldr lr, [sp]\n\t"
+        "ldr r12, [sp, #4]\n\t"
+        "ldr r0, [lr]\n\t"
+        "ldr r1, [lr, #4]\n\t"
+        "ldr r2, [lr, #8]\n\t"
+        "add r0, r0, r12, lsl #2\n\t"
+        "movs r4, #52\n\t"
+        "mla r1, r12, r4, r1\n\t"
+        "add r2, r2, r12\n\t"
+        "ldr r12, [lr, #12]\n\t"
+        "cmp r12, #0\n\t"
+        "beq 2f\n\t"
+        "1:\n\t"
+        PR_MACS
+        PR_RQ("r4") "strb r11, [r2]\n\t"
+        PR_RQ("r5") "strb r11, [r2, r3]\n\t"
+        "add r2, r2, r3, lsl #1\n\t"
+        PR_RQ("r6") "strb r11, [r2]\n\t"
+        PR_RQ("r7") "strb r11, [r2, r3]\n\t"
+        "add r2, r2, r3, lsl #1\n\t"
+        "adds r0, r0, #96\n\t"
+        "subs r12, r12, #1\n\t"
+        "bne 1b\n\t"
+        "2:\n\t"
+        "ldr lr, [sp]\n\t"
+        "ldr r12, [lr, #16]\n\t"
+        "cmp r12, #2\n\t"
+        "blt 4f\n\t"
+        "beq 5f\n\t"
+        PR_MACS
+        PR_RQ("r4") "strb r11, [r2]\n\t"
+        PR_RQ("r5") "strb r11, [r2, r3]\n\t"
+        "add r2, r2, r3, lsl #1\n\t"
+        PR_RQ("r6") "strb r11, [r2]\n\t"
+        "b 3f\n\t"
+        "4:\n\t"
+        "cmp r12, #0\n\t"
+        "beq 3f\n\t"
+        "ldr lr, [r1]\n\t"
+        PR_ROW1(0, "lr") PR_ROW1(1, "r4") PR_ROW1(2, "r4") PR_CONSTS
+        PR_RQ("r4") "strb r11, [r2]\n\t"
+        "b 3f\n\t"
+        "5:\n\t"
+        "ldr lr, [r1]\n\t"
+        PR_ROW2(0, "lr", "lr") PR_ROW2(1, "r4", "r5") PR_ROW2(2, "r4", "r5") PR_CONSTS
+        PR_RQ("r4") "strb r11, [r2]\n\t"
+        PR_RQ("r5") "strb r11, [r2, r3]\n\t"
+        "3:\n\t"
+        "ldr r12, [sp, #4]\n\t"
+        "adds r12, r12, #1\n\t"
+        "str r12, [sp, #4]\n\t"
+        "cmp r12, #4\n\t"
+        "bne 0b\n\t"
+        "add sp, sp, #8\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#endif
+
+static void dw_pair(const tp_conv_params_t *p, int transposed, const int8_t *input, const int8_t *filter,
+                    const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output)
+{
+    const int32_t C = p->in_c;
+    /* along a line: outputs n, input pixels len (stride ps bytes), padding pl; across: lines, stride, padding */
+    const int32_t n = transposed ? p->out_h : p->out_w, len = transposed ? p->in_h : p->in_w;
+    const int32_t pl = transposed ? p->pad_h : p->pad_w, ps = transposed ? p->in_w * C : C;
+    const int32_t nl = transposed ? p->out_w : p->out_h, nin = transposed ? p->in_w : p->in_h;
+    const int32_t sa = transposed ? p->stride_w : p->stride_h, pa = transposed ? p->pad_w : p->pad_h;
+    const int32_t lstride = transposed ? C : p->in_w * C; /* input bytes from one line to the next */
+    const int32_t ostr = transposed ? p->out_w * C : C, olstr = transposed ? C : p->out_w * C;
+    const int32_t Kp = 2 * ((n + 3) >> 2) + 1;
+    const uint32_t off2 = tp_dup16(p->input_offset);
+    uint32_t *ring = (uint32_t *)(void *)p->scratch;
+    int32_t *blocks = (int32_t *)(ring + 12 * Kp);
+    int32_t b, c, o, j, q, t;
+    for (b = 0; b < p->batches; b++) {
+        const int8_t *in_b = input + b * p->in_h * p->in_w * C;
+        int8_t *out_b = output + b * p->out_h * p->out_w * C;
+        for (c = 0; c < C; c += 4) {
+            int32_t next = -pa, doubled = p->act_min == -128 && p->act_max == 127;
+            for (j = 0; j < 4; j++) {
+                tp_rq_t qq;
+                const int32_t bj = bias ? bias[c + j] : 0;
+                tp_rq_init(&qq, mult[c + j], shift[c + j], p->output_offset);
+                doubled &= qq.fast && bj < (1 << 26) && bj > -(1 << 26) && qq.hi < (1 << 29) && qq.hi > -(1 << 29);
+            }
+            for (j = 0; j < 4; j++) {
+                /* rotation 0 (slot q holds filter row q) */
+                int32_t *bk = blocks + j * PR_BLK;
+                tp_rq_t qq;
+                const int32_t bj = bias ? bias[c + j] : 0, sc = doubled ? 2 : 1;
+                const int8_t *f = filter + c + j;
+                tp_rq_init(&qq, mult[c + j], shift[c + j], p->output_offset);
+                bk[0] = bj * sc;
+                bk[1] = doubled ? 2 * qq.hi : qq.hi;
+                bk[2] = qq.m;
+                bk[3] = doubled ? qq.rs1 + 1 : qq.rs1;
+                {
+                    /* filter row q across, taps t along: tap (q, t) at [t][q] transposed, [q][t] otherwise; the
+                     * pairs of row q go to slot q (rotation 0), q + 1 (rotation 1), q + 2 (rotation 2) */
+                    const int32_t ta = transposed ? 3 * C : C, tq = transposed ? C : 3 * C;
+                    int32_t *b1 = bk + 4 * PR_BLK, *b2 = bk + 8 * PR_BLK;
+                    b1[0] = b2[0] = bk[0], b1[1] = b2[1] = bk[1], b1[2] = b2[2] = bk[2], b1[3] = b2[3] = bk[3];
+                    for (q = 0; q < 3; q++, f += tq) {
+                        const int32_t w0 = f[0] * sc, w1 = f[ta] * sc, w2 = f[2 * ta] * sc;
+                        const int32_t q1 = q == 2 ? 0 : q + 1, q2 = q == 0 ? 2 : q - 1;
+                        const int32_t p01 = (int32_t)pr_pack(w0, w1), p12 = (int32_t)pr_pack(w1, w2);
+                        const int32_t p02 = (int32_t)pr_pack(w0, w2);
+                        bk[4 + 3 * q] = p01, bk[5 + 3 * q] = p12, bk[6 + 3 * q] = p02;
+                        b1[4 + 3 * q1] = p01, b1[5 + 3 * q1] = p12, b1[6 + 3 * q1] = p02;
+                        b2[4 + 3 * q2] = p01, b2[5 + 3 * q2] = p12, b2[6 + 3 * q2] = p02;
+                    }
+                }
+            }
+            for (o = 0; o < nl; o++) {
+                const int32_t i0 = o * sa - pa, rot = (o * sa) % 3;
+                int8_t *out = out_b + o * olstr + c;
+                if (next < i0) next = i0;
+                for (; next < i0 + 3; next++) {
+                    const int8_t *src = next >= 0 && next < nin ? in_b + next * lstride + c : 0;
+                    pr_unpack(src, ps, len, pl, ring + 4 * ((next + pa) % 3), Kp, off2);
+                }
+#if TP_CM4_DSP
+                if (doubled) {
+                    pr_args_t a;
+                    a.ring = ring, a.blk = blocks + rot * 4 * PR_BLK, a.out = out;
+                    a.passes = n >> 2, a.tail = n & 3, a.ostride = ostr;
+                    pr_line_sat(&a);
+                    continue;
+                }
+#endif
+                for (j = 0; j < 4; j++) {
+                    const int32_t *bk = blocks + (rot * 4 + j) * PR_BLK;
+                    for (t = 0; t < n; t++) {
+                        const int32_t acc = pr_acc(ring, bk, j, t);
+                        if (doubled) {
+                            const int64_t v = (int64_t)(bk[1] + (acc >> 31)) * 4294967296LL +
+                                              (int64_t)acc * bk[2] + 0x80000000LL;
+                            out[t * ostr + j] = (int8_t)tp_ssat8((int32_t)(v >> 32) >> bk[3]);
+                        } else {
+                            out[t * ostr + j] = tp_requant_out(acc, mult[c + j], shift[c + j], p->output_offset,
+                                                               p->act_min, p->act_max);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #define TAP(xp, wp)                                                                                                \
     do {                                                                                                           \
         const uint32_t xv = tp_ld32(xp), wv = tp_ld32(wp);                                                         \
@@ -451,6 +813,267 @@ __attribute__((noinline)) static void dw_column_group(const tp_conv_params_t *p,
     }
 }
 
+/* ---- k x 1 taps (one wide), stride_h 1, depth multiplier 1, C % 4 == 0, k_h <= 16, with scratch: time pairs ----
+ * Per channel group of 4 and output column, the column's input is unpacked once into pair rows: padded row r
+ * holds, for channel j, the 16-bit pair [x(r), x(r+1)] (input offset added, 0 outside the input) at word 4r + j.
+ * Output i of channel j is then bias + sum_t SMLAD(pair row i + 2t, F[t]), F[t] = (w(2t), w(2t+1)), w(k) = 0:
+ * ceil(k/2) SMLADs, and outputs i, i+1 read rows 32 * t and 32 * t + 16 bytes from one pointer and share the
+ * filter word. Per channel a block of 4 + J words (J = ceil(k/2)): bias, H, m, rs, F[0..J). A group whose channels
+ * all take the one-SMLAL requantization with activation range [-128, 127] and small bias runs doubled as the pair
+ * ring (weights and bias times 2, one SMMLAR) in assembly, two outputs a pass, the J filter taps entered at the
+ * J-th last of 8 unrolled blocks; other groups keep plain values and requantize in C. With out_h odd the last
+ * pass's second output goes to a dummy byte after the blocks.
+ * Scratch bytes: 16 * (2 * ceil(n / 2) + 2 * J - 2) + 16 * (4 + J) + 4, n = out_h. */
+#define TK_MAXK 16
+#define TK_MINN 4 /* fewer outputs a column: the per-group setup does not pay, the path without scratch runs */
+
+typedef struct {
+    const uint32_t *rows; /* channel j's word of pair row 0 */
+    const int32_t *blk;   /* the channel's block */
+    int8_t *out;          /* the channel's first output of the column */
+    int32_t passes, ostr; /* 2-output passes, output bytes from one output to the next */
+    int32_t tail;         /* 1: one more pass, its second output to dummy */
+    int8_t *dummy;
+    int32_t J;
+} tk_args_t;
+
+#if TP_CM4_DSP
+#define TK_BLK(t, f, x)                                                                                            \
+    "ldr.w r6, [r9, #" #f "]\n\t"                                                                                  \
+    "ldr.w r7, [r0, #" #x "]\n\t"                                                                                  \
+    "ldr.w r8, [r0, #" #x "+16]\n\t"                                                                               \
+    "smlad r4, r7, r6, r4\n\t"                                                                                     \
+    "smlad r5, r8, r6, r5\n\t"
+__attribute__((naked, noinline)) static void tk_chan_sat(__attribute__((unused)) const tk_args_t *a)
+{
+    __asm volatile(
+        "push {r4-r11, lr}\n\t"
+        "sub sp, sp, #8\n\t"
+        "ldr r4, [r0, #20]\n\t"
+        "ldr r5, [r0, #24]\n\t"
+        "strd r4, r5, [sp]\n\t"
+        "ldr r9, [r0, #4]\n\t"
+        "ldr r2, [r0, #8]\n\t"
+        "ldr r3, [r0, #12]\n\t"
+        "ldr r1, [r0, #16]\n\t"
+        "ldr r4, [r0, #28]\n\t"
+        "ldr r0, [r0]\n\t"
+        "adr.w lr, 8f\n\t"
+        "add r4, r4, r4, lsl #2\n\t"
+        "sub lr, lr, r4, lsl #2\n\t"
+        "orr lr, lr, #1\n\t"
+        "ldrd r10, r11, [r9, #4]\n\t"
+        "ldr r12, [r9, #12]\n\t"
+        "add r9, r9, #16\n\t"
+        "cmp r3, #0\n\t"
+        "beq 7f\n\t"
+        "1:\n\t"
+        "ldr r4, [r9, #-16]\n\t"
+        "mov r5, r4\n\t"
+        "bx lr\n\t"
+        TK_BLK(7, 28, 224) TK_BLK(6, 24, 192) TK_BLK(5, 20, 160) TK_BLK(4, 16, 128)
+        TK_BLK(3, 12, 96) TK_BLK(2, 8, 64) TK_BLK(1, 4, 32) TK_BLK(0, 0, 0)
+        "8:\n\t"
+        "add r6, r10, r4, asr #31\n\t"
+        "smmlar r6, r4, r11, r6\n\t"
+        "asr r6, r6, r12\n\t"
+        "ssat r6, #8, r6\n\t"
+        "add r7, r10, r5, asr #31\n\t"
+        "smmlar r7, r5, r11, r7\n\t"
+        "asr r7, r7, r12\n\t"
+        "ssat r7, #8, r7\n\t"
+        "strb r6, [r2]\n\t"
+        "strb r7, [r2, r1]\n\t"
+        "add r0, r0, #32\n\t"
+        "add r2, r2, r1, lsl #1\n\t"
+        "subs r3, r3, #1\n\t"
+        "bne 1b\n\t"
+        "7:\n\t"
+        "ldr r4, [sp]\n\t"
+        "cbz r4, 9f\n\t"
+        "movs r4, #0\n\t"
+        "str r4, [sp]\n\t"
+        "movs r3, #1\n\t"
+        "ldr r4, [sp, #4]\n\t"
+        "sub r1, r4, r2\n\t"
+        "b 1b\n\t"
+        "9:\n\t"
+        "add sp, sp, #8\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#endif
+
+/* Pair rows [r, r + n) with input rows r and r + 1 both valid: src is channel c of input row r, rs the input row
+ * bytes; 2 rows a turn, 30 cycles. */
+#if TP_CM4_DSP
+__attribute__((naked, noinline)) static void tk_unpack_run(__attribute__((unused)) const int8_t *src,
+                                                           __attribute__((unused)) int32_t rs,
+                                                           __attribute__((unused)) uint32_t *o,
+                                                           __attribute__((unused)) int32_t n,
+                                                           __attribute__((unused)) uint32_t off2)
+{
+    __asm volatile(
+        "ldr r12, [sp]\n\t"
+        "push {r4-r11}\n\t"
+        "ldr r6, [r0]\n\t"
+        "add r0, r0, r1\n\t"
+        "sxtab16 r4, r12, r6\n\t"
+        "sxtab16 r5, r12, r6, ror #8\n\t"
+        "subs r3, r3, #2\n\t"
+        "blt 2f\n\t"
+        "1:\n\t"
+        "ldr r6, [r0]\n\t"
+        "ldr r8, [r0, r1]\n\t"
+        "add r0, r0, r1, lsl #1\n\t"
+        "sxtab16 r7, r12, r6\n\t"
+        "sxtab16 r6, r12, r6, ror #8\n\t"
+        "pkhbt r9, r4, r7, lsl #16\n\t"
+        "pkhbt r10, r5, r6, lsl #16\n\t"
+        "pkhtb r11, r7, r4, asr #16\n\t"
+        "pkhtb r5, r6, r5, asr #16\n\t"
+        "stm r2!, {r9-r11}\n\t"
+        "str r5, [r2], #4\n\t"
+        "sxtab16 r4, r12, r8\n\t"
+        "sxtab16 r5, r12, r8, ror #8\n\t"
+        "pkhbt r8, r7, r4, lsl #16\n\t"
+        "pkhbt r9, r6, r5, lsl #16\n\t"
+        "pkhtb r10, r4, r7, asr #16\n\t"
+        "pkhtb r11, r5, r6, asr #16\n\t"
+        "stm r2!, {r8-r11}\n\t"
+        "subs r3, r3, #2\n\t"
+        "bge 1b\n\t"
+        "2:\n\t"
+        "adds r3, r3, #2\n\t"
+        "beq 3f\n\t"
+        "ldr r6, [r0]\n\t"
+        "sxtab16 r7, r12, r6\n\t"
+        "sxtab16 r6, r12, r6, ror #8\n\t"
+        "pkhbt r8, r4, r7, lsl #16\n\t"
+        "pkhbt r9, r5, r6, lsl #16\n\t"
+        "pkhtb r10, r7, r4, asr #16\n\t"
+        "pkhtb r11, r6, r5, asr #16\n\t"
+        "stm r2!, {r8-r11}\n\t"
+        "3:\n\t"
+        "pop {r4-r11}\n\t"
+        "bx lr\n\t");
+}
+#endif
+
+/* R pair rows of one column of a channel group: col is channel c of input row 0, rs the input row bytes,
+ * padded row r is input row r - pad. */
+__attribute__((noinline)) static void tk_unpack(const int8_t *col, int32_t rs, int32_t in_h, int32_t pad,
+                                                uint32_t *P, int32_t R, uint32_t off2)
+{
+    int32_t r, lo = pad, hi = pad + in_h - 1;
+    if (lo > R) lo = R;
+    if (hi > R) hi = R;
+    if (hi < lo) hi = lo;
+    for (r = 0; r < R; r++) {
+        uint32_t pe = 0, po = 0, ce = 0, co = 0, *o = P + 4 * r;
+        int32_t y = r - pad;
+#if TP_CM4_DSP
+        if (r == lo && lo < hi) {
+            tk_unpack_run(col + y * rs, rs, o, hi - lo, off2);
+            r = hi - 1;
+            continue;
+        }
+#endif
+        if (y >= 0 && y < in_h) {
+            const uint32_t v = tp_ld32(col + y * rs);
+            pe = tp_sxtab16(off2, v), po = tp_sxtab16_ror8(off2, v);
+        }
+        y++;
+        if (y >= 0 && y < in_h) {
+            const uint32_t v = tp_ld32(col + y * rs);
+            ce = tp_sxtab16(off2, v), co = tp_sxtab16_ror8(off2, v);
+        }
+        o[0] = (pe & 0xFFFFu) | (ce << 16);
+        o[1] = (po & 0xFFFFu) | (co << 16);
+        o[2] = (ce & 0xFFFF0000u) | (pe >> 16);
+        o[3] = (co & 0xFFFF0000u) | (po >> 16);
+    }
+}
+
+static void dw_taps_k1(const tp_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
+                       const int32_t *mult, const int32_t *shift, int8_t *output)
+{
+    const int32_t C = p->in_c, k = p->k_h, n = p->out_h, J = (k + 1) >> 1, BW = 4 + J;
+    const int32_t R = 2 * ((n + 1) >> 1) + 2 * J - 2, rs = p->in_w * C, ostr = p->out_w * C;
+    const uint32_t off2 = tp_dup16(p->input_offset);
+    uint32_t *P = (uint32_t *)(void *)p->scratch;
+    int32_t *blocks = (int32_t *)(P + 4 * R);
+    int8_t *dummy = (int8_t *)(blocks + 4 * BW);
+    int32_t b, c, j, t, ox, i;
+    for (c = 0; c < C; c += 4) {
+        int32_t doubled = p->act_min == -128 && p->act_max == 127;
+        for (j = 0; j < 4; j++) {
+            int32_t *bk = blocks + j * BW;
+            tp_rq_t qq;
+            const int32_t bj = bias ? bias[c + j] : 0;
+            tp_rq_init(&qq, mult[c + j], shift[c + j], p->output_offset);
+            doubled &= qq.fast && bj < (1 << 26) && bj > -(1 << 26) && qq.hi < (1 << 29) && qq.hi > -(1 << 29);
+            bk[0] = bj, bk[1] = qq.hi, bk[2] = qq.m, bk[3] = qq.rs1;
+        }
+        if (doubled) {
+            for (j = 0; j < 4; j++) {
+                int32_t *bk = blocks + j * BW;
+                bk[0] *= 2, bk[1] *= 2, bk[3] += 1;
+            }
+        }
+        for (t = 0; t < J; t++) {
+            /* taps 2t, 2t + 1 of the 4 channels: even channels from sxtb16, odd ones from its ror 8 form */
+            const uint32_t v0 = tp_ld32(filter + 2 * t * C + c);
+            const uint32_t v1 = 2 * t + 1 < k ? tp_ld32(filter + (2 * t + 1) * C + c) : 0;
+            const uint32_t e0 = tp_sxtb16(v0), e1 = tp_sxtb16(v1), o0 = tp_sxtb16_ror8(v0), o1 = tp_sxtb16_ror8(v1);
+            uint32_t f0 = (e0 & 0xFFFFu) | (e1 << 16), f1 = (o0 & 0xFFFFu) | (o1 << 16);
+            uint32_t f2 = (e1 & 0xFFFF0000u) | (e0 >> 16), f3 = (o1 & 0xFFFF0000u) | (o0 >> 16);
+            if (doubled) f0 = tp_sadd16(f0, f0), f1 = tp_sadd16(f1, f1), f2 = tp_sadd16(f2, f2), f3 = tp_sadd16(f3, f3);
+            blocks[4 + t] = (int32_t)f0, blocks[BW + 4 + t] = (int32_t)f1;
+            blocks[2 * BW + 4 + t] = (int32_t)f2, blocks[3 * BW + 4 + t] = (int32_t)f3;
+        }
+        for (b = 0; b < p->batches; b++) {
+            const int8_t *in_b = input + b * p->in_h * rs;
+            int8_t *out_b = output + b * n * ostr;
+            for (ox = 0; ox < p->out_w; ox++) {
+                const int32_t x = ox * p->stride_w - p->pad_w;
+                int8_t *out = out_b + ox * C + c;
+                if (x >= 0 && x < p->in_w) {
+                    tk_unpack(in_b + x * C + c, rs, p->in_h, p->pad_h, P, R, off2);
+                } else {
+                    tk_unpack(in_b, rs, 0, 0, P, R, off2);
+                }
+#if TP_CM4_DSP
+                if (doubled) {
+                    tk_args_t a;
+                    a.passes = n >> 1, a.ostr = ostr, a.tail = n & 1, a.dummy = dummy, a.J = J;
+                    for (j = 0; j < 4; j++) {
+                        a.rows = P + j, a.blk = blocks + j * BW, a.out = out + j;
+                        tk_chan_sat(&a);
+                    }
+                    continue;
+                }
+#endif
+                for (j = 0; j < 4; j++) {
+                    const int32_t *bk = blocks + j * BW;
+                    for (i = 0; i < n; i++) {
+                        int32_t acc = bk[0];
+                        for (t = 0; t < J; t++) acc = tp_smlad(P[4 * (i + 2 * t) + j], (uint32_t)bk[4 + t], acc);
+                        if (doubled) {
+                            const int64_t v = (int64_t)(bk[1] + (acc >> 31)) * 4294967296LL +
+                                              (int64_t)acc * bk[2] + 0x80000000LL;
+                            out[i * ostr + j] = (int8_t)tp_ssat8((int32_t)(v >> 32) >> bk[3]);
+                        } else {
+                            out[i * ostr + j] = tp_requant_out(acc, mult[c + j], shift[c + j], p->output_offset,
+                                                               p->act_min, p->act_max);
+                        }
+                    }
+                }
+                (void)dummy;
+            }
+        }
+    }
+}
+
 void tp_depthwise_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, const int8_t *filter,
                              const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output)
 {
@@ -462,7 +1085,17 @@ void tp_depthwise_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, con
         tp_depthwise_conv_2d_ref(p, input, filter, bias, mult, shift, output);
         return;
     }
+    if (p->scratch && p->k_w == 1 && p->stride_h == 1 && p->k_h <= TK_MAXK && p->out_h >= TK_MINN) {
+        dw_taps_k1(p, input, filter, bias, mult, shift, output);
+        return;
+    }
     if (p->scratch && p->k_h == 3 && p->k_w == 3) {
+        /* the pair ring's per-group setup pays from 8 outputs a line on */
+        const int transposed = p->stride_h == 1 && (p->stride_w != 1 || p->out_h > p->out_w);
+        if ((transposed || p->stride_w == 1) && (transposed ? p->out_h : p->out_w) >= 8) {
+            dw_pair(p, transposed, input, filter, bias, mult, shift, output);
+            return;
+        }
         dw_ring(p, input, filter, bias, mult, shift, output);
         return;
     }

@@ -24,8 +24,8 @@ typedef struct {
      * documented formula). NULL where none was planned: the portable kernels never use it. */
     int16_t *scratch;
     /* a target variant's codegen-time filter layout (conv only; 0: the model's OHWI, what the portable kernel
-     * reads) */
-    int32_t packed;
+     * reads), and that layout's blocking (Winograd: tile triples per pass, channel pairs per filter transform) */
+    int32_t packed, group, chunk;
 } tp_conv_params_t;
 
 void tp_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
@@ -41,8 +41,8 @@ typedef struct {
     /* a target variant's codegen-time filter layout (0: the model's), its input chunk and arena scratch */
     int32_t packed, chunk;
     int16_t *scratch;
-    /* packed per-channel layers whose every channel takes the one-SMLAL requantization: its three constants
-     * (multiplier, high word with the zero point, right shift) per output, made at codegen time; else NULL */
+    /* packed one-pass per-channel layers (cortex-m4): the three requantization constants per output (multiplier,
+     * 2^(rs-1) + zero point * 2^rs, right shift rs) made at codegen time; else NULL */
     const int32_t *rq;
 } tp_fc_params_t;
 

@@ -91,8 +91,17 @@ static void report(const char *kernel, const int32_t *v, int n, int32_t bytes)
 static void report_conv(const char *kernel, const tp_conv_params_t *p)
 {
     const int32_t v[] = {p->in_c, p->out_c, p->k_h, p->k_w, p->k_c, p->dil_h, p->dil_w, p->stride_w, p->out_w,
-                         p->depth_multiplier, p->packed};
+                         p->depth_multiplier, p->packed, p->group, p->chunk};
     report(kernel, v, (int)(sizeof v / sizeof v[0]), high_water(scratch, (int32_t)sizeof scratch));
+}
+
+/* depthwise: the conv values, then what picks the pair ring's line (stride_h, out_h) */
+static void report_dw(const tp_conv_params_t *p)
+{
+    const int32_t v[] = {p->in_c,  p->out_c,    p->k_h,    p->k_w,
+                         p->k_c,   p->dil_h,    p->dil_w,  p->stride_w,
+                         p->out_w, p->depth_multiplier, p->packed, p->stride_h, p->out_h};
+    report("depthwise_conv_2d", v, (int)(sizeof v / sizeof v[0]), high_water(scratch, (int32_t)sizeof scratch));
 }
 
 static void fill_common(int32_t channels, int nbias, int32_t *amin, int32_t *amax, int32_t *oo, int32_t *io)
@@ -112,6 +121,7 @@ static void fill_common(int32_t channels, int nbias, int32_t *amin, int32_t *ama
     }
     *oo = range(-128, 127);
     *io = range(-127, 128);
+    if ((uint8_t)-*io == CANARY) *io += 1; /* padding written as that zero point would look unwritten */
     if (rnd() % 2) {
         *amin = -128;
         *amax = 127;
@@ -155,9 +165,27 @@ static int compare(const char *what, int32_t k, int32_t n)
 
 /* codegen's overlap_lead (workflow/tinyperf/codegen/lower.py), written out as loops: how many bytes before its
  * dying input a CONV_2D's output may start, rounded up to the arena's 16-byte alignment */
-static int32_t overlap_lead(const tp_conv_params_t *p)
+static int32_t overlap_lead(const tp_conv_params_t *p, int winograd)
 {
     int32_t q, low = 0x7fffffff, lead = 0;
+    if (winograd) { /* lower.py's _winograd_lead: a group's reads all come before its writes */
+        const int32_t th = (p->out_h + 1) / 2, tw = (p->out_w + 1) / 2, per = 3 * p->group, n = th * tw;
+        int32_t g, t, written = 0;
+        for (g = 0; (g + 1) * per < n; g++) {
+            for (t = g * per; t < (g + 1) * per; t++) {
+                const int32_t y = 2 * (t / tw) + 1 < p->out_h - 1 ? 2 * (t / tw) + 1 : p->out_h - 1;
+                const int32_t x = 2 * (t % tw) + 1 < p->out_w - 1 ? 2 * (t % tw) + 1 : p->out_w - 1;
+                if ((y * p->out_w + x + 1) * p->out_c > written) written = (y * p->out_w + x + 1) * p->out_c;
+            }
+            for (low = 0x7fffffff, t = (g + 1) * per; t < n; t++) {
+                const int32_t y = 2 * (t / tw) - p->pad_h, x = 2 * (t % tw) - p->pad_w;
+                const int32_t first = ((y < 0 ? 0 : y) * p->in_w + (x < 0 ? 0 : x)) * p->in_c;
+                if (first < low) low = first;
+            }
+            if (written - low > lead) lead = written - low;
+        }
+        return (lead + 15) & ~15;
+    }
     for (q = p->out_h * p->out_w - 1; q >= 0; q--) {
         int32_t r = q / p->out_w * p->stride_h - p->pad_h, c = q % p->out_w * p->stride_w - p->pad_w, first;
         first = ((r < 0 ? 0 : r) * p->in_w + (c < 0 ? 0 : c)) * p->in_c;
@@ -175,9 +203,9 @@ static int conv_overlapped(const tp_conv_params_t *p, int32_t k, int32_t n_in, i
                            const int8_t *wb, const int32_t *bb)
 {
     int8_t *buf = (int8_t *)shared_words;
-    const int32_t lead = overlap_lead(p);
     int32_t i, variant;
     for (variant = 0; variant < 2; variant++) {
+        const int32_t lead = overlap_lead(p, variant && p->packed == 2); /* each kernel's own order */
         for (i = 0; i < n_in; i++) buf[lead + i] = in[i];
         if (variant) {
             tp_conv_2d_s8_cm4(p, buf + lead, wb, bb, mult, shift, buf);
@@ -193,7 +221,7 @@ static int conv_overlapped(const tp_conv_params_t *p, int32_t k, int32_t n_in, i
 /* The cortex-m4 packed CONV_2D layout, as codegen's pack_conv_2d makes it: filters interleaved two at a time per
  * 4-value chunk (K padded with zeros), odd bytes minus the sign of the even byte below, row constants
  * bias + input_offset*sum(w) + 127*sum(w_odd). Returns 0 where codegen keeps the model's layout. */
-static int8_t cw_packed[MAX_W + 4 * MAX_C];
+static int8_t cw_packed[4 * MAX_W] __attribute__((aligned(4))); /* Winograd's U: 32 bytes per 9 taps */
 static int32_t conv_const[MAX_C];
 static int conv_pack(const tp_conv_params_t *p, int nb)
 {
@@ -216,13 +244,62 @@ static int conv_pack(const tp_conv_params_t *p, int nb)
     return 1;
 }
 
+/* The cortex-m4 Winograd layout, as codegen's pack_conv_winograd makes it (tp_conv_winograd_cm4.h): per filter
+ * pair, channel pair j (channels 4q + j % 2 and 4q + 2 + j % 2 of quad q = j / 2) and tap, the bytes
+ * [a(c), b(c), a(c'), b(c')]; random blockings (tile triples per pass, channel pairs per filter transform).
+ * Returns 0 for layers the kernel does not take (codegen takes fewer: cortex_m4.py's winograd()). */
+static int conv_pack_winograd(tp_conv_params_t *p)
+{
+    const int32_t nj = p->in_c / 2, tiles = ((p->out_h + 1) / 2) * ((p->out_w + 1) / 2);
+    int32_t f, j, t, i;
+    if (p->k_h != 3 || p->k_w != 3 || p->stride_h != 1 || p->stride_w != 1 || p->dil_h != 1 || p->dil_w != 1 ||
+        p->k_c != p->in_c || p->in_c % 4 || p->in_c < 8 || p->out_c % 2 || p->out_c < 8)
+        return 0;
+    for (f = 0; f < p->out_c; f += 2) {
+        for (j = 0; j < nj; j++) {
+            const int32_t ch[2] = {4 * (j / 2) + j % 2, 4 * (j / 2) + 2 + j % 2};
+            for (t = 0; t < 9; t++) {
+                for (i = 0; i < 4; i++) {
+                    cw_packed[((f / 2 * nj + j) * 9 + t) * 4 + i] = w[((f + i % 2) * 9 + t) * p->in_c + ch[i / 2]];
+                }
+            }
+        }
+    }
+    p->group = range(1, (tiles + 2) / 3 < 3 ? (tiles + 2) / 3 : 3);
+    p->chunk = range(0, nj);
+    if (!p->chunk) { /* codegen's winograd_filter: U = G2 g G2^T itself, int16 lanes per channel pair */
+        static const int32_t g2[4][3] = {{1, 0, 0}, {1, 1, 1}, {1, -1, 1}, {0, 0, 1}};
+        int16_t *u = (int16_t *)(void *)cw_packed;
+        int32_t x, y, a, b, lane;
+        for (f = 0; f < p->out_c; f++) {
+            for (j = 0; j < nj; j++) {
+                for (x = 0; x < 4; x++) {
+                    for (y = 0; y < 4; y++) {
+                        for (lane = 0; lane < 2; lane++) {
+                            const int32_t ch = 4 * (j / 2) + 2 * lane + j % 2;
+                            int32_t s = 0;
+                            for (a = 0; a < 3; a++) {
+                                for (b = 0; b < 3; b++) {
+                                    s += g2[x][a] * w[(f * 9 + 3 * a + b) * p->in_c + ch] * g2[y][b];
+                                }
+                            }
+                            u[(((f / 2 * nj + j) * 2 + f % 2) * 16 + 4 * x + y) * 2 + lane] = (int16_t)s;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return 1;
+}
+
 static int conv_case(int32_t k, int depthwise)
 {
     tp_conv_params_t p;
     int32_t eff_h, eff_w, n_in, n_w, n_out, nb;
     const int8_t *wb;
     const int32_t *bb;
-    p.packed = 0;
+    p.packed = p.group = p.chunk = 0;
     p.batches = range(1, 2);
     p.k_h = range(1, 4);
     p.k_w = range(1, 4);
@@ -256,6 +333,7 @@ static int conv_case(int32_t k, int depthwise)
             p.pad_h = p.pad_w = 0;
             p.in_h = range(p.k_h, p.k_h + 8);
             p.in_w = range(1, 3);
+            if (rnd() % 2) p.stride_h = 1; /* the time-pair path's stride */
             p.out_h = (p.in_h - p.k_h) / p.stride_h + 1;
             p.out_w = (p.in_w - 1) / p.stride_w + 1;
         }
@@ -289,6 +367,22 @@ static int conv_case(int32_t k, int depthwise)
         p.depth_multiplier = 1;
         n_w = p.out_c * p.k_h * p.k_w * p.k_c;
     }
+    if (!depthwise && rnd() % 4 == 0) { /* the Winograd path's shape: 3x3, stride 1, in_c % 4 == 0, out_c even */
+        p.k_h = p.k_w = 3;
+        p.stride_h = p.stride_w = 1;
+        p.dil_h = p.dil_w = 1;
+        p.pad_h = range(0, 2);
+        p.pad_w = range(0, 2);
+        p.in_h = range(3, 9);
+        p.in_w = range(3, 9);
+        p.out_h = (p.in_h + 2 * p.pad_h - 3) + 1;
+        p.out_w = (p.in_w + 2 * p.pad_w - 3) + 1;
+        p.k_c = 4 * range(2, 6);
+        p.in_c = p.k_c;
+        p.out_c = 2 * range(4, 8);
+        p.depth_multiplier = 1;
+        n_w = p.out_c * 9 * p.k_c;
+    }
     n_in = p.batches * p.in_h * p.in_w * p.in_c;
     n_out = p.batches * p.out_h * p.out_w * p.out_c;
     if (n_in > MAX_IN || n_w > MAX_W || n_out > MAX_OUT || p.out_c > MAX_C) return -1;
@@ -300,57 +394,67 @@ static int conv_case(int32_t k, int depthwise)
     if (depthwise) {
         tp_depthwise_conv_2d_s8(&p, in, w, nb ? bias : 0, mult, shift, out_a);
         tp_depthwise_conv_2d_s8_cm4(&p, in, w, nb ? bias : 0, mult, shift, out_b);
-        if (scratch_report && p.scratch) report_conv("depthwise_conv_2d", &p);
+        if (scratch_report && p.scratch) report_dw(&p);
         return compare("depthwise_conv_2d", k, n_out);
     }
     tp_conv_2d_s8(&p, in, w, nb ? bias : 0, mult, shift, out_a);
-    p.packed = p.scratch && rnd() % 3 && conv_pack(&p, nb);
+    p.packed = p.scratch && rnd() % 4 && conv_pack_winograd(&p) ? 2 : 0;
+    if (!p.packed) p.packed = p.scratch && rnd() % 3 && conv_pack(&p, nb);
     wb = p.packed ? cw_packed : w;
-    bb = p.packed ? conv_const : (nb ? bias : 0);
+    bb = p.packed == 1 ? conv_const : (nb ? bias : 0);
     tp_conv_2d_s8_cm4(&p, in, wb, bb, mult, shift, out_b);
     if (scratch_report && p.scratch) report_conv("conv_2d", &p);
-    if (compare(p.packed ? "conv_2d (packed)" : "conv_2d", k, n_out)) return 1;
+    if (compare(p.packed == 2 ? "conv_2d (winograd)" : p.packed ? "conv_2d (packed)" : "conv_2d", k, n_out)) {
+        return 1;
+    }
     return p.batches == 1 ? conv_overlapped(&p, k, n_in, n_out, nb, wb, bb) : 0;
 }
 
-/* The cortex-m4 packed FULLY_CONNECTED layout, as workflow/tinyperf/codegen/lower.py's retarget makes it: rows
- * interleaved four at a time per input word, odd bytes minus the sign of the even byte below, row constants
- * bias + input_offset*sum(w) + 127*sum(w_odd). Returns 0 where codegen keeps the model's layout. */
+/* The cortex-m4 packed FULLY_CONNECTED layout, as workflow/tinyperf/codegen/cortex_m4.py's pack_fully_connected
+ * makes it: blocks of five rows (4*(o/20) of them), then of four, each interleaved (word, row), odd bytes minus
+ * the sign of the even byte below, row constants rc = bias + input_offset*sum(w) + 127*sum(w_odd); one pass with
+ * 256*rc where every row's |rc| + 255*sum|w_odd| + 128*sum|w_even| is at most (2^31-1)/256 and the multipliers
+ * have the SMMLAR form, else chunks. Returns 0 where codegen keeps the model's layout. */
 static int8_t w_packed[MAX_W];
 static int32_t row_const[MAX_C], rq_table[3 * MAX_C];
 static int fc_pack(tp_fc_params_t *p, int nb)
 {
-    const int32_t n = p->in_features, o = p->out_features;
+    const int32_t n = p->in_features, o = p->out_features, r5 = 20 * (o / 20);
     int32_t r, i, c;
-    int fast = !p->per_channel && mult[0] > (1 << 30) && shift[0] >= -24 && shift[0] <= -2;
-    if (p->per_channel) { /* codegen's per-channel constants, when every channel has the one-SMLAL form */
-        fast = 1;
-        for (r = 0; r < o; r++) {
-            fast &= mult[r] > (1 << 30) && shift[r] >= -24 && shift[r] <= -2;
-            if (!fast) break;
-            rq_table[3 * r] = mult[r];
-            rq_table[3 * r + 1] = (int32_t)((1u << (-shift[r] - 2)) + (uint32_t)p->output_offset * (1u << (-shift[r] - 1)));
-            rq_table[3 * r + 2] = -shift[r] - 1;
-        }
-        p->rq = fast ? rq_table : 0;
+    int one = 1;
+    for (r = 0; r < (p->per_channel ? o : 1); r++) {
+        one &= mult[r] > (1 << 30) && shift[r] >= -23 && shift[r] <= -2;
     }
     for (r = 0; r < o; r++) {
-        uint32_t sum = nb ? (uint32_t)bias[r] : 0u;
+        const int32_t rows = r < r5 ? 5 : 4, rr = r < r5 ? r % 5 : (r - r5) % 4;
+        const int32_t base = r < r5 ? (r / 5) * 5 * n : r5 * n + ((r - r5) / 4) * 4 * n;
+        int64_t sum = nb ? bias[r] : 0, mag = 0;
         for (i = 0; i < n; i++) {
             int32_t v = w[r * n + i];
-            sum += (uint32_t)(p->input_offset * v) + (i % 2 ? 127u * (uint32_t)v : 0u);
+            sum += (int64_t)p->input_offset * v + (i % 2 ? 127 * v : 0);
+            mag += (v < 0 ? -v : v) * (i % 2 ? 255 : 128);
             if (i % 2) {
                 v -= w[r * n + i - 1] < 0;
                 if (v < -128) return 0;
             }
-            w_packed[((r / 4) * (n / 4) + i / 4) * 16 + (r % 4) * 4 + i % 4] = (int8_t)v;
+            w_packed[base + (i / 4) * 4 * rows + rr * 4 + i % 4] = (int8_t)v;
         }
-        row_const[r] = (int32_t)sum;
+        one &= (sum < 0 ? -sum : sum) + mag <= 0x7FFFFFFF / 256;
+        row_const[r] = (int32_t)(uint32_t)(uint64_t)sum;
     }
+    for (r = 0; one && r < o; r++) {
+        row_const[r] = (int32_t)((uint32_t)row_const[r] * 256u);
+        if (p->per_channel) { /* codegen's per-channel constants: m, 2^(rs-1) + zp*2^rs, rs */
+            rq_table[3 * r] = mult[r];
+            rq_table[3 * r + 1] = (int32_t)((1u << (-shift[r] - 1)) + (uint32_t)p->output_offset * (1u << -shift[r]));
+            rq_table[3 * r + 2] = -shift[r];
+        }
+    }
+    p->rq = one && p->per_channel ? rq_table : 0;
     for (c = n < 256 ? n : 256; n % c; c -= 8) {
     }
-    p->packed = fast && c == n ? 1 : 2;
-    p->chunk = c;
+    p->packed = one ? 1 : 2;
+    p->chunk = one ? n : c;
     p->scratch = scratch;
     return 1;
 }
@@ -362,7 +466,8 @@ static int fc_case(int32_t k)
     const int pack = rnd() % 2;
     p.batches = range(1, 3);
     p.in_features = pack ? 8 * range(1, 40) : range(1, 80);
-    p.out_features = pack ? 4 * range(1, 3) : range(1, 12);
+    p.out_features = pack ? 4 * (rnd() % 2 ? range(1, 3) : range(5, 12)) : range(1, 12);
+    if (p.in_features * p.out_features > MAX_W) p.in_features = 8 * range(1, MAX_W / (8 * p.out_features));
     p.per_channel = (int32_t)(rnd() % (pack && model_like ? 8 : 2) == 1);
     p.filter_offset = pack || rnd() % 5 ? 0 : range(-5, 5);
     p.packed = p.chunk = 0;
@@ -371,14 +476,14 @@ static int fc_case(int32_t k)
     nb = rnd() % 5 != 0;
     fill_common(p.out_features, nb, &p.act_min, &p.act_max, &p.output_offset, &p.input_offset);
     if (pack && p.per_channel && rnd() % 2) {
-        /* a trained model's per-channel layer: every channel with the one-SMLAL form (the constants table path) */
+        /* a trained model's per-channel layer: every channel with the SMMLAR form (the constants table path) */
         for (i = 0; i < p.out_features; i++) {
             mult[i] = (int32_t)((1u << 30) + 1 + (rnd() % ((1u << 30) - 1)));
             shift[i] = range(-12, -2);
         }
     }
     if (pack && rnd() % 3 == 0) {
-        p.act_max = 127; /* ReLU: the kernel's SSAT-and-bottom clamp */
+        p.act_max = 127; /* ReLU: the kernel's lo..hi clamp */
         p.act_min = range(-127, 0);
     }
     fill_data(p.batches * p.in_features, p.out_features * p.in_features);

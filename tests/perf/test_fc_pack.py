@@ -47,15 +47,42 @@ def test_packed_layout_and_row_constants() -> None:
             lo = int(filt[r // 4, i // 4, r % 4, i % 4]) & 0xFF
             hi = int(filt[r // 4, i // 4, r % 4, i % 4 + 1])
             assert hi * 256 + lo == 256 * w[r, i + 1] + w[r, i]
-    rowc = low.consts[1].values
-    assert list(rowc) == list(bias + 3 * w.sum(axis=1) + 127 * w[:, 1::2].sum(axis=1))
+    rowc = low.consts[1].values  # one pass: 256-scaled, the accumulators' starting values
+    assert list(rowc) == list(256 * (bias + 3 * w.sum(axis=1) + 127 * w[:, 1::2].sum(axis=1)))
     assert low.consts[0].values.size == w.size  # same flash as the model's layout
     # no bias: row constants are added and the call passes them
     nob = retarget(_fc(w, None), "cortex-m4")
     assert "l007_bias" in nob.call and nob.consts[1].cname == "l007_bias"
-    # more than 256 inputs: chunks, int32 partial sums in scratch
-    big = retarget(_fc(rng.integers(-127, 128, size=(4, 640)), None), "cortex-m4")
+    # sums that might pass 2^23 (weights +-127, 640 inputs): chunks, unscaled row constants, int32
+    # partial sums in scratch
+    wide = np.where(rng.random((4, 640)) < 0.5, -127, 127)
+    big = retarget(_fc(wide, None), "cortex-m4")
     assert big.params["chunk"] == 160 and big.params["packed"] == 2
+    assert list(big.consts[1].values) == list(3 * wide.sum(axis=1) + 127 * wide[:, 1::2].sum(axis=1))
+    # trained weights are small: 640 inputs in one pass where the bound allows, but its a/b words for all 640
+    # are more scratch than the chunks': offered as an upgrade, taken where the arena has the room
+    layer = _fc(rng.integers(-20, 21, size=(4, 640)), None)
+    small = retarget(layer, "cortex-m4")
+    assert small.params["chunk"] == 160 and small.params["packed"] == 2
+    upgrade = targets.kernel("fully_connected", "cortex-m4").upgrade
+    assert upgrade is not None and upgrade(layer, 1279, 0) is None
+    one = upgrade(layer, 1280, 0)
+    assert one is not None and one.params["chunk"] == 640 and one.params["packed"] == 1
+
+
+def test_five_row_blocks() -> None:
+    """4*(o/20) blocks of five rows first, then blocks of four, each (word, row, byte)."""
+    rng = np.random.default_rng(7)
+    w = rng.integers(-127, 128, size=(28, 16))
+    low = retarget(_fc(w, None), "cortex-m4")
+    assert low.params["packed"] == 1
+    filt = low.consts[0].values
+    five = filt[: 20 * 16].reshape(4, 4, 5, 4)
+    four = filt[20 * 16:].reshape(2, 4, 4, 4)
+    for r in range(28):
+        for i in range(16):
+            stored = five[r // 5, i // 4, r % 5, i % 4] if r < 20 else four[(r - 20) // 4, i // 4, (r - 20) % 4, i % 4]
+            assert int(stored) == (w[r, i] - (w[r, i - 1] < 0) if i % 2 else w[r, i])
 
 
 def test_per_channel_constants_table() -> None:
@@ -70,11 +97,11 @@ def test_per_channel_constants_table() -> None:
     packed = retarget(low, "cortex-m4")
     assert packed.params["packed"] == 1 and str(packed.params["rq"]) == "l007_rq"
     table = next(c for c in packed.consts if c.cname == "l007_rq").values.reshape(8, 3)
-    for k in range(8):  # tp_rq_init: m, 2^(rs1-1) + zp * 2^rs1 (int32), rs1 = -shift - 1
-        rs1 = -int(shifts[k]) - 1
-        assert list(table[k]) == [mults[k], np.int32((1 << (rs1 - 1)) - 5 * (1 << rs1)), rs1]
+    for k in range(8):  # the kernel's SMMLAR form: m, 2^(rs-1) + zp * 2^rs (int32), rs = -shift
+        rs = -int(shifts[k])
+        assert list(table[k]) == [mults[k], np.int32((1 << (rs - 1)) - 5 * (1 << rs)), rs]
     assert next(c for c in packed.consts if c.cname == "l007_requant").values.shape == (2, 1)
-    # one channel without the one-SMLAL form: no table, partial sums requantized in C
+    # one channel without the SMMLAR form: no table, partial sums requantized in C
     shifts[3] = 1
     low.consts[-1] = Const("l007_requant", "int32_t", np.stack([mults, shifts]).astype(np.int32), "r", False)
     slow = retarget(low, "cortex-m4")

@@ -22,6 +22,7 @@ def _params(kernel: str, v: list[int]) -> dict:
         return {}
     keys = ("in_c", "out_c", "k_h", "k_w", "k_c", "dil_h", "dil_w", "stride_w", "out_w", "depth_multiplier",
             "packed")
+    keys = (*keys, "stride_h", "out_h") if kernel == "depthwise_conv_2d" else (*keys, "group", "chunk")
     return dict(zip(keys, v, strict=True))
 
 

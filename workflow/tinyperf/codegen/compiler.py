@@ -251,7 +251,45 @@ def generate(
     model = rewrite.dilated_convolutions(model, what)
     lowered = lower_for(model, what, target)
     plan = plan_arena(model, lowered, what, target)
+    lowered, plan = upgrade_layouts(model, what, target, lowered, plan)
     return emit(model, lowered, plan, data, what, name, target, arena_kind)
+
+
+#: how much a target's faster layouts may add to the planned arena (their scratch) and to the weights' flash
+ARENA_GROWTH = 0.03
+FLASH_GROWTH = 0.08
+
+
+def _weight_bytes(lowered: list[Lowered]) -> int:
+    return sum(c.values.nbytes for low in lowered for c in low.consts if c.is_weight)
+
+
+def upgrade_layouts(model: Model, what: str, target: str, lowered: list[Lowered],
+                    plan: ArenaPlan) -> tuple[list[Lowered], ArenaPlan]:
+    """Give layers the faster layout their kernel offers (Kernel.upgrade) where it fits: its scratch in the bytes
+    above what is live at the layer with the arena allowed to grow by ARENA_GROWTH, its extra constants within
+    FLASH_GROWTH of the weights; layers with the most MACs first, each kept only if the re-planned arena stays
+    within bound."""
+    limit = int(plan.arena * (1 + ARENA_GROWTH))
+    flash_left = int(_weight_bytes(lowered) * FLASH_GROWTH)
+    lowering = Lowering(model, what)
+    for k in sorted(range(len(lowered)), key=lambda k: -lowered[k].macs):
+        low = lowered[k]
+        upgrade = targets.kernel(low.kernel, target).upgrade if low.kernel else None
+        if upgrade is None:
+            continue
+        i = model.operators[k].index
+        live = [plan.offsets[t] + plan.sizes[t] for t in plan.sizes
+                if plan.first[t] <= i <= plan.last[t] and t != -1 - i]
+        new = upgrade(lowering.lower(model.operators[k]), limit - max(live, default=0), flash_left)
+        if new is None:
+            continue
+        added = _weight_bytes([new]) - _weight_bytes([low])
+        trial = [*lowered[:k], new, *lowered[k + 1:]]
+        replanned = plan_arena(model, trial, what, target)
+        if replanned.arena <= limit and added <= flash_left:
+            lowered, plan, flash_left = trial, replanned, flash_left - max(added, 0)
+    return lowered, plan
 
 
 def emit(model: Model, lowered: list[Lowered], plan: ArenaPlan, data: bytes, what: str, name: str, target: str,

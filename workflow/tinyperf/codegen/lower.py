@@ -26,6 +26,8 @@ def overlap_lead(kernel: str | None, params: dict) -> int | None:
     or any later one still reads; the lead is the largest shortfall over the layer."""
     if kernel != "conv_2d" or params["batches"] != 1:
         return None
+    if params.get("packed") == 2:
+        return _winograd_lead(params)
     oh, ow, oc = params["out_h"], params["out_w"], params["out_c"]
     oy, ox = np.divmod(np.arange(oh * ow), ow)
     row = np.maximum(oy * params["stride_h"] - params["pad_h"], 0)
@@ -35,6 +37,23 @@ def overlap_lead(kernel: str | None, params: dict) -> int | None:
     # pixel q's bytes are written while q's own reads may be pending (the block order is the laxer of the two)
     written = (np.arange(oh * ow) + 1) * oc
     return max(int(np.max(written - low_from)), 0)
+
+
+def _winograd_lead(params: dict) -> int:
+    """overlap_lead for the cortex-m4 Winograd order: per group of params["group"] tile triples (2x2 output
+    tiles in raster order), all of the group's inputs are read before any of its outputs is written."""
+    oh, ow, oc, ic, iw = params["out_h"], params["out_w"], params["out_c"], params["in_c"], params["in_w"]
+    th, tw = (oh + 1) // 2, (ow + 1) // 2
+    ty, tx = np.divmod(np.arange(th * tw), tw)
+    first_read = (np.maximum(2 * ty - params["pad_h"], 0) * iw + np.maximum(2 * tx - params["pad_w"], 0)) * ic
+    last_written = (np.minimum(2 * ty + 1, oh - 1) * ow + np.minimum(2 * tx + 1, ow - 1) + 1) * oc
+    per = 3 * params["group"]
+    groups = (th * tw + per - 1) // per
+    lead = 0
+    for g in range(groups - 1):
+        written = int(last_written[: (g + 1) * per].max())
+        lead = max(lead, written - int(first_read[(g + 1) * per:].min()))
+    return lead
 
 
 class RawC(str):

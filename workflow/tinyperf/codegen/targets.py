@@ -36,6 +36,9 @@ class Kernel:
     scratch: Callable[[dict], int] = _none  # arena bytes handed to it as params.scratch
     in_place: Callable[[dict], bool] = _never  # may its output overwrite its same-sized input?
     prepare: Callable[[Lowered], Lowered] = _as_is  # its operand layout (constants, params) from the portable one
+    # a faster layout for the portable lowering that needs more scratch or flash, given the arena bytes free at its
+    # layer and the flash bytes it may add (None: none fits); tried once the arena is planned (upgrade_layouts)
+    upgrade: Callable[[Lowered, int, int], Lowered | None] | None = None
 
 
 #: the kernel targets, and the extra headers their variant files include
@@ -48,11 +51,11 @@ PORTABLE: dict[str, Kernel] = {op: Kernel(f"tp_{op}.c") for op in (
 VARIANTS: dict[str, dict[str, Kernel]] = {
     "cortex-m4": {
         "conv_2d": Kernel("tp_conv_2d_cm4.c", cortex_m4.conv_scratch, cortex_m4.conv_in_place,
-                          prepare=cortex_m4.pack_conv_2d),
+                          prepare=cortex_m4.pack_conv_2d, upgrade=cortex_m4.conv_upgrade),
         "depthwise_conv_2d": Kernel("tp_depthwise_conv_2d_cm4.c", cortex_m4.depthwise_scratch,
                                     cortex_m4.depthwise_in_place),
         "fully_connected": Kernel("tp_fully_connected_cm4.c", cortex_m4.fully_connected_scratch,
-                                  prepare=cortex_m4.pack_fully_connected),
+                                  prepare=cortex_m4.pack_fully_connected, upgrade=cortex_m4.fc_upgrade),
         "add": Kernel("tp_add_cm4.c", cortex_m4.add_scratch),
     },
 }
