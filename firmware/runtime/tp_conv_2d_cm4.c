@@ -553,7 +553,8 @@ static void conv_gemm(const tp_conv_params_t *p, const int8_t *input, const int8
  * words, two LDMs of three, two SXTB16 and twelve SMLADs: 25 cycles per 24 MACs. The 256-scaled sums wrap modulo
  * 2^32, but over at most 64 chunks their true value S satisfies |S| <= 256*128*128 + 128*127*128 < 2^23 (weights
  * in [-128, 127], raw inputs in [-128, 127]), so ASR #8 recovers S exactly; longer filters are summed in segments
- * of 64 chunks. Accumulator + c is then requantized in registers (tp_rq's one-SMLAL form).
+ * of 64 chunks, unless codegen found |S| < 2^23 for every input from the layer's weights (128*sum|w| +
+ * 127*|sum w_odd| below 2^23 for every filter: p->chunk, the chunks one pass may take). Accumulator + c is then requantized in registers (tp_rq's one-SMLAL form).
  * Scratch: the block (24 * ceil(K/4) bytes), one partial block's outputs (3 * out_c bytes, rounded up to words),
  * 8 words per filter pair (c_a, c_b, then m, hi, rs1 per filter) and, with k_c % 4 != 0, the staging bytes of
  * one field (4 * ceil(K/4)). */
@@ -1079,7 +1080,7 @@ static void conv_pairs(const tp_conv_params_t *p, const int8_t *input, const int
 #if TP_CM4_DSP
             if (all_fast && ((lo == -128 && hi == 127) || (lo == -128 && !zadd))) {
                 pairs_t ctx;
-                const int single = nch <= TP_SEG;
+                const int single = nch <= TP_SEG || nch <= p->chunk; /* codegen: exact in one */
                 ctx.xs = xs;
                 ctx.n = nch;
                 ctx.tab = tab;

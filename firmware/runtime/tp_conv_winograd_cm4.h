@@ -23,7 +23,7 @@
  * The bias is the model's.
  * Scratch (words): V 48*nj per triple of the group ([xi][j][tile]), U 32*p->chunk ([j][filter][xi]: the filter
  * transform runs p->chunk channel pairs at a time, the GEMM adding to its sums), the GEMM's 96 sums per triple,
- * 7 constants per channel (nj: input channel pairs). */
+ * 7 constants per channel, then in_c bytes of the input zero point (nj: input channel pairs). */
 #ifndef TP_CONV_WINOGRAD_CM4_H
 #define TP_CONV_WINOGRAD_CM4_H
 
@@ -51,10 +51,329 @@ static inline void wino_bt(uint32_t *d)
     }
 }
 
+#if TP_CM4_DSP
+/* One half (the even channel pair: SXTB16, or the odd one: SXTB16 ROR 8) of a tile's channel quad: tab holds the
+ * 16 patch positions' pointers (row-major; padding points at zero-point bytes) and then 4 * the input offset per
+ * lane; q the quad's byte offset, v the first V word, s the bytes between positions. B^T d B of the raw values,
+ * the offset added afterwards (B^T 1 B is 4 at position 5, 0 elsewhere). Rows first: output columns 0-1 from
+ * input columns 0-2, then 2-3 from 1-3, eight row values in registers each time. */
+__attribute__((naked, noinline)) static void wino_half_e(__attribute__((unused)) const uint32_t *tab,
+                                                        __attribute__((unused)) int32_t q,
+                                                        __attribute__((unused)) uint32_t *v,
+                                                        __attribute__((unused)) int32_t s)
+{
+    __asm volatile(
+        "push {r4-r11, lr}\n\t"
+        "ldr r4, [r0, #0]\n\t"
+        "ldr r5, [r0, #4]\n\t"
+        "ldr r12, [r0, #8]\n\t"
+        "ldr r4, [r4, r1]\n\t"
+        "ldr r5, [r5, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r4, r4\n\t"
+        "sxtb16 r5, r5\n\t"
+        "sxtb16 r12, r12\n\t"
+        "ssub16 r4, r4, r12\n\t"
+        "sadd16 r5, r5, r12\n\t"
+        "ldr r6, [r0, #16]\n\t"
+        "ldr r7, [r0, #20]\n\t"
+        "ldr r12, [r0, #24]\n\t"
+        "ldr r6, [r6, r1]\n\t"
+        "ldr r7, [r7, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r6, r6\n\t"
+        "sxtb16 r7, r7\n\t"
+        "sxtb16 r12, r12\n\t"
+        "ssub16 r6, r6, r12\n\t"
+        "sadd16 r7, r7, r12\n\t"
+        "ldr r8, [r0, #32]\n\t"
+        "ldr r9, [r0, #36]\n\t"
+        "ldr r12, [r0, #40]\n\t"
+        "ldr r8, [r8, r1]\n\t"
+        "ldr r9, [r9, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r8, r8\n\t"
+        "sxtb16 r9, r9\n\t"
+        "sxtb16 r12, r12\n\t"
+        "ssub16 r8, r8, r12\n\t"
+        "sadd16 r9, r9, r12\n\t"
+        "ldr r10, [r0, #48]\n\t"
+        "ldr r11, [r0, #52]\n\t"
+        "ldr r12, [r0, #56]\n\t"
+        "ldr r10, [r10, r1]\n\t"
+        "ldr r11, [r11, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r10, r10\n\t"
+        "sxtb16 r11, r11\n\t"
+        "sxtb16 r12, r12\n\t"
+        "ssub16 r10, r10, r12\n\t"
+        "sadd16 r11, r11, r12\n\t"
+        "ssub16 r12, r4, r8\n\t"
+        "str r12, [r2]\n\t"
+        "sadd16 r12, r6, r8\n\t"
+        "str r12, [r2, r3, lsl #2]\n\t"
+        "ssub16 r12, r8, r6\n\t"
+        "str r12, [r2, r3, lsl #3]\n\t"
+        "ssub16 r12, r6, r10\n\t"
+        "add lr, r2, r3, lsl #3\n\t"
+        "str r12, [lr, r3, lsl #2]\n\t"
+        "add lr, r2, r3\n\t"
+        "ssub16 r12, r5, r9\n\t"
+        "str r12, [lr]\n\t"
+        "sadd16 r12, r7, r9\n\t"
+        "str r11, [sp, #-4]!\n\t"
+        "ldr r11, [r0, #64]\n\t"
+        "sadd16 r12, r12, r11\n\t"
+        "ldr r11, [sp], #4\n\t"
+        "str r12, [lr, r3, lsl #2]\n\t"
+        "ssub16 r12, r9, r7\n\t"
+        "str r12, [lr, r3, lsl #3]\n\t"
+        "ssub16 r12, r7, r11\n\t"
+        "add lr, lr, r3, lsl #3\n\t"
+        "str r12, [lr, r3, lsl #2]\n\t"
+        "ldr r4, [r0, #4]\n\t"
+        "ldr r5, [r0, #12]\n\t"
+        "ldr r12, [r0, #8]\n\t"
+        "ldr r4, [r4, r1]\n\t"
+        "ldr r5, [r5, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r4, r4\n\t"
+        "sxtb16 r5, r5\n\t"
+        "sxtb16 r12, r12\n\t"
+        "ssub16 r5, r4, r5\n\t"
+        "ssub16 r4, r12, r4\n\t"
+        "ldr r6, [r0, #20]\n\t"
+        "ldr r7, [r0, #28]\n\t"
+        "ldr r12, [r0, #24]\n\t"
+        "ldr r6, [r6, r1]\n\t"
+        "ldr r7, [r7, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r6, r6\n\t"
+        "sxtb16 r7, r7\n\t"
+        "sxtb16 r12, r12\n\t"
+        "ssub16 r7, r6, r7\n\t"
+        "ssub16 r6, r12, r6\n\t"
+        "ldr r8, [r0, #36]\n\t"
+        "ldr r9, [r0, #44]\n\t"
+        "ldr r12, [r0, #40]\n\t"
+        "ldr r8, [r8, r1]\n\t"
+        "ldr r9, [r9, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r8, r8\n\t"
+        "sxtb16 r9, r9\n\t"
+        "sxtb16 r12, r12\n\t"
+        "ssub16 r9, r8, r9\n\t"
+        "ssub16 r8, r12, r8\n\t"
+        "ldr r10, [r0, #52]\n\t"
+        "ldr r11, [r0, #60]\n\t"
+        "ldr r12, [r0, #56]\n\t"
+        "ldr r10, [r10, r1]\n\t"
+        "ldr r11, [r11, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r10, r10\n\t"
+        "sxtb16 r11, r11\n\t"
+        "sxtb16 r12, r12\n\t"
+        "ssub16 r11, r10, r11\n\t"
+        "ssub16 r10, r12, r10\n\t"
+        "add lr, r2, r3, lsl #1\n\t"
+        "ssub16 r12, r4, r8\n\t"
+        "str r12, [lr]\n\t"
+        "sadd16 r12, r6, r8\n\t"
+        "str r12, [lr, r3, lsl #2]\n\t"
+        "ssub16 r12, r8, r6\n\t"
+        "str r12, [lr, r3, lsl #3]\n\t"
+        "ssub16 r12, r6, r10\n\t"
+        "add lr, lr, r3, lsl #3\n\t"
+        "str r12, [lr, r3, lsl #2]\n\t"
+        "add lr, r2, r3, lsl #1\n\t"
+        "add lr, lr, r3\n\t"
+        "ssub16 r12, r5, r9\n\t"
+        "str r12, [lr]\n\t"
+        "sadd16 r12, r7, r9\n\t"
+        "str r12, [lr, r3, lsl #2]\n\t"
+        "ssub16 r12, r9, r7\n\t"
+        "str r12, [lr, r3, lsl #3]\n\t"
+        "ssub16 r12, r7, r11\n\t"
+        "add lr, lr, r3, lsl #3\n\t"
+        "str r12, [lr, r3, lsl #2]\n\t"
+        "pop {r4-r11, pc}\n\t"
+        );
+}
+__attribute__((naked, noinline)) static void wino_half_o(__attribute__((unused)) const uint32_t *tab,
+                                                        __attribute__((unused)) int32_t q,
+                                                        __attribute__((unused)) uint32_t *v,
+                                                        __attribute__((unused)) int32_t s)
+{
+    __asm volatile(
+        "push {r4-r11, lr}\n\t"
+        "ldr r4, [r0, #0]\n\t"
+        "ldr r5, [r0, #4]\n\t"
+        "ldr r12, [r0, #8]\n\t"
+        "ldr r4, [r4, r1]\n\t"
+        "ldr r5, [r5, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r4, r4, ror #8\n\t"
+        "sxtb16 r5, r5, ror #8\n\t"
+        "sxtb16 r12, r12, ror #8\n\t"
+        "ssub16 r4, r4, r12\n\t"
+        "sadd16 r5, r5, r12\n\t"
+        "ldr r6, [r0, #16]\n\t"
+        "ldr r7, [r0, #20]\n\t"
+        "ldr r12, [r0, #24]\n\t"
+        "ldr r6, [r6, r1]\n\t"
+        "ldr r7, [r7, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r6, r6, ror #8\n\t"
+        "sxtb16 r7, r7, ror #8\n\t"
+        "sxtb16 r12, r12, ror #8\n\t"
+        "ssub16 r6, r6, r12\n\t"
+        "sadd16 r7, r7, r12\n\t"
+        "ldr r8, [r0, #32]\n\t"
+        "ldr r9, [r0, #36]\n\t"
+        "ldr r12, [r0, #40]\n\t"
+        "ldr r8, [r8, r1]\n\t"
+        "ldr r9, [r9, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r8, r8, ror #8\n\t"
+        "sxtb16 r9, r9, ror #8\n\t"
+        "sxtb16 r12, r12, ror #8\n\t"
+        "ssub16 r8, r8, r12\n\t"
+        "sadd16 r9, r9, r12\n\t"
+        "ldr r10, [r0, #48]\n\t"
+        "ldr r11, [r0, #52]\n\t"
+        "ldr r12, [r0, #56]\n\t"
+        "ldr r10, [r10, r1]\n\t"
+        "ldr r11, [r11, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r10, r10, ror #8\n\t"
+        "sxtb16 r11, r11, ror #8\n\t"
+        "sxtb16 r12, r12, ror #8\n\t"
+        "ssub16 r10, r10, r12\n\t"
+        "sadd16 r11, r11, r12\n\t"
+        "ssub16 r12, r4, r8\n\t"
+        "str r12, [r2]\n\t"
+        "sadd16 r12, r6, r8\n\t"
+        "str r12, [r2, r3, lsl #2]\n\t"
+        "ssub16 r12, r8, r6\n\t"
+        "str r12, [r2, r3, lsl #3]\n\t"
+        "ssub16 r12, r6, r10\n\t"
+        "add lr, r2, r3, lsl #3\n\t"
+        "str r12, [lr, r3, lsl #2]\n\t"
+        "add lr, r2, r3\n\t"
+        "ssub16 r12, r5, r9\n\t"
+        "str r12, [lr]\n\t"
+        "sadd16 r12, r7, r9\n\t"
+        "str r11, [sp, #-4]!\n\t"
+        "ldr r11, [r0, #64]\n\t"
+        "sadd16 r12, r12, r11\n\t"
+        "ldr r11, [sp], #4\n\t"
+        "str r12, [lr, r3, lsl #2]\n\t"
+        "ssub16 r12, r9, r7\n\t"
+        "str r12, [lr, r3, lsl #3]\n\t"
+        "ssub16 r12, r7, r11\n\t"
+        "add lr, lr, r3, lsl #3\n\t"
+        "str r12, [lr, r3, lsl #2]\n\t"
+        "ldr r4, [r0, #4]\n\t"
+        "ldr r5, [r0, #12]\n\t"
+        "ldr r12, [r0, #8]\n\t"
+        "ldr r4, [r4, r1]\n\t"
+        "ldr r5, [r5, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r4, r4, ror #8\n\t"
+        "sxtb16 r5, r5, ror #8\n\t"
+        "sxtb16 r12, r12, ror #8\n\t"
+        "ssub16 r5, r4, r5\n\t"
+        "ssub16 r4, r12, r4\n\t"
+        "ldr r6, [r0, #20]\n\t"
+        "ldr r7, [r0, #28]\n\t"
+        "ldr r12, [r0, #24]\n\t"
+        "ldr r6, [r6, r1]\n\t"
+        "ldr r7, [r7, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r6, r6, ror #8\n\t"
+        "sxtb16 r7, r7, ror #8\n\t"
+        "sxtb16 r12, r12, ror #8\n\t"
+        "ssub16 r7, r6, r7\n\t"
+        "ssub16 r6, r12, r6\n\t"
+        "ldr r8, [r0, #36]\n\t"
+        "ldr r9, [r0, #44]\n\t"
+        "ldr r12, [r0, #40]\n\t"
+        "ldr r8, [r8, r1]\n\t"
+        "ldr r9, [r9, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r8, r8, ror #8\n\t"
+        "sxtb16 r9, r9, ror #8\n\t"
+        "sxtb16 r12, r12, ror #8\n\t"
+        "ssub16 r9, r8, r9\n\t"
+        "ssub16 r8, r12, r8\n\t"
+        "ldr r10, [r0, #52]\n\t"
+        "ldr r11, [r0, #60]\n\t"
+        "ldr r12, [r0, #56]\n\t"
+        "ldr r10, [r10, r1]\n\t"
+        "ldr r11, [r11, r1]\n\t"
+        "ldr r12, [r12, r1]\n\t"
+        "sxtb16 r10, r10, ror #8\n\t"
+        "sxtb16 r11, r11, ror #8\n\t"
+        "sxtb16 r12, r12, ror #8\n\t"
+        "ssub16 r11, r10, r11\n\t"
+        "ssub16 r10, r12, r10\n\t"
+        "add lr, r2, r3, lsl #1\n\t"
+        "ssub16 r12, r4, r8\n\t"
+        "str r12, [lr]\n\t"
+        "sadd16 r12, r6, r8\n\t"
+        "str r12, [lr, r3, lsl #2]\n\t"
+        "ssub16 r12, r8, r6\n\t"
+        "str r12, [lr, r3, lsl #3]\n\t"
+        "ssub16 r12, r6, r10\n\t"
+        "add lr, lr, r3, lsl #3\n\t"
+        "str r12, [lr, r3, lsl #2]\n\t"
+        "add lr, r2, r3, lsl #1\n\t"
+        "add lr, lr, r3\n\t"
+        "ssub16 r12, r5, r9\n\t"
+        "str r12, [lr]\n\t"
+        "sadd16 r12, r7, r9\n\t"
+        "str r12, [lr, r3, lsl #2]\n\t"
+        "ssub16 r12, r9, r7\n\t"
+        "str r12, [lr, r3, lsl #3]\n\t"
+        "ssub16 r12, r7, r11\n\t"
+        "add lr, lr, r3, lsl #3\n\t"
+        "str r12, [lr, r3, lsl #2]\n\t"
+        "pop {r4-r11, pc}\n\t"
+        );
+}
+#endif
+
+/* One half (SXTB16 or SXTB16 ROR 8 of the words) of an interior tile's channel quad: the 4x4 raw words at src
+ * (columns C bytes apart, rows `row`), B^T d B with the input offset added afterwards (B^T 1 B is 4 at position
+ * 5 and 0 elsewhere: one SADD16 of 4 * offset), to v[xi * S]. */
+static inline void wino_input_half(const int8_t *src, int32_t C, int32_t row, uint32_t corr, uint32_t *v, int32_t S,
+                                   int odd)
+{
+    uint32_t t[16];
+    int32_t r, s;
+    for (r = 0; r < 4; r++, src += row) {
+        const uint32_t w0 = tp_ld32(src), w1 = tp_ld32(src + C), w2 = tp_ld32(src + 2 * C), w3 = tp_ld32(src + 3 * C);
+        const uint32_t a = odd ? tp_sxtb16_ror8(w0) : tp_sxtb16(w0), b = odd ? tp_sxtb16_ror8(w1) : tp_sxtb16(w1);
+        const uint32_t c = odd ? tp_sxtb16_ror8(w2) : tp_sxtb16(w2), e = odd ? tp_sxtb16_ror8(w3) : tp_sxtb16(w3);
+        t[4 * r] = tp_ssub16(a, c);
+        t[4 * r + 1] = tp_sadd16(b, c);
+        t[4 * r + 2] = tp_ssub16(c, b);
+        t[4 * r + 3] = tp_ssub16(b, e);
+    }
+    for (s = 0; s < 4; s++) {
+        const uint32_t a = t[s], b = t[4 + s], c = t[8 + s], e = t[12 + s];
+        v[s * S] = tp_ssub16(a, c);
+        v[(4 + s) * S] = s == 1 ? tp_sadd16(tp_sadd16(b, c), corr) : tp_sadd16(b, c);
+        v[(8 + s) * S] = tp_ssub16(c, b);
+        v[(12 + s) * S] = tp_ssub16(b, e);
+    }
+}
+
 /* V of tile (ty, tx) for every channel quad q (channel pairs j = 2q: (4q, 4q+2) and 2q+1: (4q+1, 4q+3), the
- * pairing one word load and SXTAB16 / SXTAB16 ROR 8 give), to v[(xi * nj + j) * 3] (v: the tile's slot) */
+ * pairing one word load and SXTAB16 / SXTAB16 ROR 8 give), to v[(xi * nj + j) * 3] (v: the tile's slot); zpad:
+ * in_c bytes of the input zero point, what padded positions read in the assembly */
 static void wino_input(const tp_conv_params_t *p, const int8_t *in_b, int32_t ty, int32_t tx, uint32_t *v,
-                       int32_t nj, uint32_t off2)
+                       int32_t nj, uint32_t off2, const int8_t *zpad)
 {
     const int32_t y0 = 2 * ty - p->pad_h, x0 = 2 * tx - p->pad_w, C = p->in_c;
     int32_t q, r, s, xi;
@@ -64,6 +383,35 @@ static void wino_input(const tp_conv_params_t *p, const int8_t *in_b, int32_t ty
             const int32_t y = y0 + r, x = x0 + s;
             valid[4 * r + s] = (uint8_t)(y >= 0 && y < p->in_h && x >= 0 && x < p->in_w);
         }
+    }
+#if TP_CM4_DSP
+    {
+        uint32_t tab[17];
+        for (r = 0; r < 4; r++) {
+            for (s = 0; s < 4; s++) {
+                const int32_t y = y0 + r, x = x0 + s;
+                const int8_t *e = y >= 0 && y < p->in_h && x >= 0 && x < p->in_w ? in_b + (y * p->in_w + x) * C : zpad;
+                tab[4 * r + s] = (uint32_t)(uintptr_t)e;
+            }
+        }
+        tab[16] = tp_sadd16(tp_sadd16(off2, off2), tp_sadd16(off2, off2));
+        for (q = 0; q < nj; q += 2, v += 6) {
+            wino_half_e(tab, 2 * q, v, 12 * nj);
+            wino_half_o(tab, 2 * q, v + 3, 12 * nj);
+        }
+        return;
+    }
+#else
+    (void)zpad;
+#endif
+    if (y0 >= 0 && x0 >= 0 && y0 + 4 <= p->in_h && x0 + 4 <= p->in_w) { /* interior: no padding to test */
+        const uint32_t corr = tp_sadd16(tp_sadd16(off2, off2), tp_sadd16(off2, off2));
+        const int8_t *src = in_b + (y0 * p->in_w + x0) * C;
+        for (q = 0; q < nj; q += 2, v += 6, src += 4) {
+            wino_input_half(src, C, p->in_w * C, corr, v, 3 * nj, 0);
+            wino_input_half(src, C, p->in_w * C, corr, v + 3, 3 * nj, 1);
+        }
+        return;
     }
     for (q = 0; q < nj; q += 2, v += 6) {
         uint32_t e[16], o[16];
@@ -456,6 +804,7 @@ static void conv_winograd(const tp_conv_params_t *p, const int8_t *input, const 
     const uint32_t off2 = tp_dup16(p->input_offset);
     uint32_t *vs = (uint32_t *)(void *)p->scratch, *us = vs + 48 * nj * group;
     int32_t *ms = (int32_t *)(us + 32 * nc), *kt = ms + 96 * group;
+    int8_t *zpad = (int8_t *)(kt + 7 * p->out_c);
     const uint32_t *uf = (const uint32_t *)(const void *)filter; /* chunk 0: U made at codegen time */
     int32_t b, g0, tri, k, pair, oc, j0, all_wide = 1, sat;
     wino_rq_t r;
@@ -489,6 +838,7 @@ static void conv_winograd(const tp_conv_params_t *p, const int8_t *input, const 
     }
     sat = r.all_fast && p->act_min == -128 && p->act_max == 127;
     (void)sat;
+    for (k = 0; k < p->in_c; k++) zpad[k] = (int8_t)-p->input_offset;
     for (b = 0; b < p->batches; b++) {
         const int8_t *in_b = input + b * p->in_h * p->in_w * p->in_c;
         int8_t *out_b = output + b * p->out_h * p->out_w * p->out_c;
@@ -499,7 +849,7 @@ static void conv_winograd(const tp_conv_params_t *p, const int8_t *input, const 
                     const int32_t t = 3 * (g0 + tri) + k;
                     uint32_t *v = vs + 48 * nj * tri + k;
                     if (t < tiles) {
-                        wino_input(p, in_b, t / tw, t % tw, v, nj, off2);
+                        wino_input(p, in_b, t / tw, t % tw, v, nj, off2, zpad);
                     } else {
                         int32_t i;
                         for (i = 0; i < 16 * nj; i++) v[3 * i] = 0;

@@ -223,7 +223,7 @@ static int conv_overlapped(const tp_conv_params_t *p, int32_t k, int32_t n_in, i
  * bias + input_offset*sum(w) + 127*sum(w_odd). Returns 0 where codegen keeps the model's layout. */
 static int8_t cw_packed[4 * MAX_W] __attribute__((aligned(4))); /* Winograd's U: 32 bytes per 9 taps */
 static int32_t conv_const[MAX_C];
-static int conv_pack(const tp_conv_params_t *p, int nb)
+static int conv_pack(tp_conv_params_t *p, int nb)
 {
     const int32_t K = p->k_h * p->k_w * p->k_c, nch = (K + 3) / 4;
     int32_t f, i;
@@ -241,6 +241,16 @@ static int conv_pack(const tp_conv_params_t *p, int nb)
         }
         conv_const[f] = (int32_t)sum;
     }
+    /* codegen's one-pass bound: 128*sum|w| + 127*|sum w_odd| < 2^23 for every filter */
+    for (f = 0, p->chunk = nch; f < p->out_c; f++) {
+        int32_t a = 0, odd = 0;
+        for (i = 0; i < K; i++) {
+            a += w[f * K + i] < 0 ? -w[f * K + i] : w[f * K + i];
+            odd += i % 2 ? w[f * K + i] : 0;
+        }
+        if (128 * a + 127 * (odd < 0 ? -odd : odd) >= (1 << 23)) p->chunk = 0;
+    }
+    if (rnd() % 2) p->chunk = 0; /* (always valid: the segmented path) */
     return 1;
 }
 

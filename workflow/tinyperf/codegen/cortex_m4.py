@@ -111,9 +111,10 @@ def winograd(params: dict) -> bool:
 
 def winograd_scratch(params: dict) -> int:
     """Transformed inputs of `group` tile triples, one filter pair's transformed filter for `chunk` channel
-    pairs, the GEMM's 96 sums per triple, 7 constants per channel (tp_conv_winograd_cm4.h)."""
+    pairs, the GEMM's 96 sums per triple, 7 constants per channel, the input zero point per channel
+    (tp_conv_winograd_cm4.h)."""
     nj, g = params["in_c"] // 2, params["group"]
-    return 4 * (48 * nj * g + 32 * params["chunk"] + 96 * g + 7 * params["out_c"])
+    return 4 * (48 * nj * g + 32 * params["chunk"] + 96 * g + 7 * params["out_c"]) + params["in_c"]
 
 
 def winograd_filter(w: np.ndarray) -> np.ndarray:
@@ -200,8 +201,11 @@ def pack_conv_2d(low: Lowered) -> Lowered:
     packed = w.copy()
     packed[:, 1::2] = odd
     inter = packed.reshape(oc // 2, 2, chunks, 4).transpose(0, 2, 1, 3).reshape(-1).astype(np.int8)
+    # the 256-scaled sums are exact while |S| < 2^23: with these weights, for every input, in one pass?
+    bound = 128 * np.abs(w).sum(axis=1) + 127 * np.abs(w[:, 1::2].sum(axis=1))
+    one = chunks if int(bound.max()) < 2**23 else 0
     return _with_row_constants(low, filt, inter, w, ", 2-filter interleaved (cortex-m4)",
-                               dict(p, packed=1), dict(low.info, packed="cortex-m4 2-filter"))
+                               dict(p, packed=1, chunk=one), dict(low.info, packed="cortex-m4 2-filter"))
 
 
 def _with_row_constants(low: Lowered, filt: Const, layout: np.ndarray, w: np.ndarray, note: str, params: dict,
