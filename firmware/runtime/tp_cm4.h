@@ -28,6 +28,15 @@ static inline uint32_t tp_ld32(const int8_t *p)
 static inline void tp_st32(int8_t *p, uint32_t v) { __builtin_memcpy(p, &v, 4); }
 
 #if TP_CM4_DSP
+/* The assembly kernels' 2 x 3 register tile: sums r3-r5 += r9 . (r11, r12, lr), r6-r8 += r10 . (r11, r12, lr)
+ * (two filters' words against three pixels' or tiles' words, dual 16-bit products). */
+#define TP_MAC_2X3                                                                                                    \
+    "smlad r3, r9, r11, r3\n\t"                                                                                       \
+    "smlad r4, r9, r12, r4\n\t"                                                                                       \
+    "smlad r5, r9, lr, r5\n\t"                                                                                        \
+    "smlad r6, r10, r11, r6\n\t"                                                                                      \
+    "smlad r7, r10, r12, r7\n\t"                                                                                      \
+    "smlad r8, r10, lr, r8\n\t"
 /* Bytes 0 and 2 sign-extended to the halves of a word. */
 static inline uint32_t tp_sxtb16(uint32_t x)
 {
@@ -186,6 +195,37 @@ static inline void tp_rq_init(tp_rq_t *q, int32_t m, int32_t shift, int32_t zp)
     q->fast = m > (1 << 30) && shift <= -2 && shift >= -24;
     q->rs1 = q->fast ? -shift - 1 : 0;
     q->hi = q->fast ? (int32_t)((1u << (-shift - 2)) + (uint32_t)zp * (1u << (-shift - 1))) : 0;
+}
+
+/* How a layer's channels requantize in the kernels' register epilogues: TP_RQ_GENERAL (some channel has no
+ * one-SMLAL form: tp_requant), TP_RQ_FAST (every channel tp_rq_init's fast form, the zero point in the high
+ * word), or TP_RQ_ZADD: channels with tiny scales (right shift 25..31) cannot carry the zero point in the high
+ * word (it would overflow there), so when a layer has any, all its channels take the constants without it
+ * (tp_rq with zp = 0 is exact for every right shift in 2..31) and the zero point is added after the shift.
+ * (Codegen gives scales below 2^-32 multiplier 0 and shift 0: those outputs are the zero point.) */
+enum { TP_RQ_GENERAL, TP_RQ_FAST, TP_RQ_ZADD };
+
+static inline int tp_rq_mode(const int32_t *mult, const int32_t *shift, int32_t n)
+{
+    int fast = 1, wide = 1;
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        fast &= mult[i] > (1 << 30) && shift[i] <= -2 && shift[i] >= -24;
+        wide &= (mult[i] > (1 << 30) && shift[i] <= -2 && shift[i] >= -31) || (mult[i] == 0 && shift[i] == 0);
+    }
+    return fast ? TP_RQ_FAST : wide ? TP_RQ_ZADD : TP_RQ_GENERAL;
+}
+
+/* one channel's constants for the layer's mode (TP_RQ_ZADD: the zero point left out, added after the shift) */
+static inline void tp_rq_for(tp_rq_t *q, int32_t m, int32_t shift, int32_t zp, int mode)
+{
+    tp_rq_init(q, m, shift, zp);
+    if (mode == TP_RQ_ZADD) {
+        const int dead = m == 0; /* high word 1 + (x >> 31), shifted right once: 0 */
+        q->hi = dead ? 1 : (int32_t)(1u << (-shift - 2));
+        q->rs1 = dead ? 1 : -shift - 1;
+        q->fast = 1;
+    }
 }
 
 /* requantized value plus the output zero point (fast channels only) */

@@ -232,47 +232,51 @@ typedef struct fill_s {
     "str " e ", [r0, #" d "]\n\t"                                                                                     \
     "str " w ", [r0, #" d " + 16]\n\t"
 
-__attribute__((naked, noinline)) static void fill_rows(TP_ARG int16_t *d, TP_ARG const int8_t *src,
-                                                       TP_ARG const fill_t *f)
-{
-    __asm volatile(
-        "push {r4-r11, lr}\n\t"
-        "ldm r2, {r3, r4, r5, r6}\n\t"
-        "6:\n\t"
-        "mov r7, r1\n\t"
-        "lsrs r8, r4, #1\n\t"
-        "bcc 2f\n\t"
-        "ldr r9, [r7], #4\n\t"
-        TP_UNPACK1("r9", "r10", "0")
-        "add r0, r0, #32\n\t"
-        "2:\n\t"
-        "lsrs r8, r8, #1\n\t"
-        "bcc 4f\n\t"
-        "ldr r9, [r7], #4\n\t"
-        "ldr r10, [r7], #4\n\t"
-        TP_UNPACK1("r9", "r11", "0")
-        TP_UNPACK1("r10", "r12", "32")
-        "add r0, r0, #64\n\t"
-        "4:\n\t"
-        "beq 3f\n\t" /* flags still from the second LSRS */
-        "1:\n\t"
-        "ldr r9, [r7], #4\n\t"
-        "ldr r10, [r7], #4\n\t"
-        "ldr r11, [r7], #4\n\t"
-        "ldr r12, [r7], #4\n\t"
-        TP_UNPACK1("r9", "lr", "0")
-        TP_UNPACK1("r10", "lr", "32")
-        TP_UNPACK1("r11", "lr", "64")
-        TP_UNPACK1("r12", "lr", "96")
-        "add r0, r0, #128\n\t"
-        "subs r8, r8, #1\n\t"
-        "bne 1b\n\t"
-        "3:\n\t"
-        "add r1, r1, r5\n\t"
-        "subs r6, r6, #1\n\t"
-        "bne 6b\n\t"
-        "pop {r4-r11, pc}\n\t");
+/* k_h rows of `words` words, `row` bytes apart, unpacked with UNPACK into the block's chunks C1 bytes apart
+ * (C2 = 2 * C1, C3 = 3 * C1); the count mod 4 first, then four words a turn */
+#define TP_FILL_ROWS(name, type, UNPACK, C1, C2, C3)                                                                  \
+__attribute__((naked, noinline)) static void name(TP_ARG type *d, TP_ARG const int8_t *src,                           \
+                                                  TP_ARG const fill_t *f)                                             \
+{                                                                                                                     \
+    __asm volatile(                                                                                                   \
+        "push {r4-r11, lr}\n\t"                                                                                       \
+        "ldm r2, {r3, r4, r5, r6}\n\t"                                                                                \
+        "6:\n\t"                                                                                                      \
+        "mov r7, r1\n\t"                                                                                              \
+        "lsrs r8, r4, #1\n\t"                                                                                         \
+        "bcc 2f\n\t"                                                                                                  \
+        "ldr r9, [r7], #4\n\t"                                                                                        \
+        UNPACK("r9", "r10", "0")                                                                                      \
+        "add r0, r0, #" C1 "\n\t"                                                                                     \
+        "2:\n\t"                                                                                                      \
+        "lsrs r8, r8, #1\n\t"                                                                                         \
+        "bcc 4f\n\t"                                                                                                  \
+        "ldr r9, [r7], #4\n\t"                                                                                        \
+        "ldr r10, [r7], #4\n\t"                                                                                       \
+        UNPACK("r9", "r11", "0")                                                                                      \
+        UNPACK("r10", "r12", C1)                                                                                      \
+        "add r0, r0, #" C2 "\n\t"                                                                                     \
+        "4:\n\t"                                                                                                      \
+        "beq 3f\n\t" /* flags still from the second LSRS */                                                           \
+        "1:\n\t"                                                                                                      \
+        "ldr r9, [r7], #4\n\t"                                                                                        \
+        "ldr r10, [r7], #4\n\t"                                                                                       \
+        "ldr r11, [r7], #4\n\t"                                                                                       \
+        "ldr r12, [r7], #4\n\t"                                                                                       \
+        UNPACK("r9", "lr", "0")                                                                                       \
+        UNPACK("r10", "lr", C1)                                                                                       \
+        UNPACK("r11", "lr", C2)                                                                                       \
+        UNPACK("r12", "lr", C3)                                                                                       \
+        "add r0, r0, #" C1 " * 4\n\t"                                                                                 \
+        "subs r8, r8, #1\n\t"                                                                                         \
+        "bne 1b\n\t"                                                                                                  \
+        "3:\n\t"                                                                                                      \
+        "add r1, r1, r5\n\t"                                                                                          \
+        "subs r6, r6, #1\n\t"                                                                                         \
+        "bne 6b\n\t"                                                                                                  \
+        "pop {r4-r11, pc}\n\t");                                                                                      \
 }
+TP_FILL_ROWS(fill_rows, int16_t, TP_UNPACK1, "32", "64", "96")
 #endif
 
 /* Unpack the receptive field of output pixel (oy, ox) of image in_b as pixel px of the block. */
@@ -444,7 +448,7 @@ static void conv_gemm(const tp_conv_params_t *p, const int8_t *input, const int8
     int32_t *rq = (int32_t *)(void *)(xs + 16 * nch);
     /* after those: the staging bytes of layers with unaligned runs (4 * nch bytes) */
     int8_t *stage = (p->k_c & 3) ? (int8_t *)(rq + 3 * oc_n) : 0;
-    int32_t b, pix, oc, px, all_fast = 1, all_wide = 1, zadd = 0;
+    int32_t b, pix, oc, px, all_fast, zadd;
     fill_t fl;
     const fill_t *fillp = 0;
     if (!stage && ((p->k_w * p->k_c) & 3) == 0) { /* whole-word rows: interior pixels in assembly */
@@ -454,27 +458,17 @@ static void conv_gemm(const tp_conv_params_t *p, const int8_t *input, const int8
         fl.k_h = p->k_h;
         fillp = &fl;
     }
-    for (oc = 0; oc < oc_n; oc++) {
-        tp_rq_t q;
-        tp_rq_init(&q, mult[oc], shift[oc], oo);
-        all_fast &= q.fast;
-        /* (codegen gives scales below 2^-32 multiplier 0 and shift 0: those outputs are the zero point) */
-        all_wide &= (mult[oc] > (1 << 30) && shift[oc] <= -2 && shift[oc] >= -31) || (mult[oc] == 0 && shift[oc] == 0);
-        rq[3 * oc] = q.m;
-        rq[3 * oc + 1] = q.hi;
-        rq[3 * oc + 2] = q.rs1;
-    }
-    /* Channels with tiny scales (right shift 25..31) cannot carry the zero point in the SMLAL's high word (it
-     * would overflow there): when a layer has any, all its channels take the constants without it (tp_rq with
-     * zp = 0 is exact for every right shift in 2..31) and the zero point is added after the shift. */
-    if (!all_fast && all_wide) {
+    {
+        const int mode = tp_rq_mode(mult, shift, oc_n);
         for (oc = 0; oc < oc_n; oc++) {
-            const int dead = mult[oc] == 0; /* high word 1 + (x >> 31), shifted right once: 0 */
-            rq[3 * oc + 1] = dead ? 1 : (int32_t)(1u << (-shift[oc] - 2));
-            rq[3 * oc + 2] = dead ? 1 : -shift[oc] - 1;
+            tp_rq_t q;
+            tp_rq_for(&q, mult[oc], shift[oc], oo, mode);
+            rq[3 * oc] = q.m;
+            rq[3 * oc + 1] = q.hi;
+            rq[3 * oc + 2] = q.rs1;
         }
-        all_fast = 1;
-        zadd = oo;
+        all_fast = mode != TP_RQ_GENERAL;
+        zadd = mode == TP_RQ_ZADD ? oo : 0;
     }
     for (b = 0; b < p->batches; b++) {
         const int8_t *in_b = input + b * p->in_h * p->in_w * p->in_c;
@@ -554,7 +548,8 @@ static void conv_gemm(const tp_conv_params_t *p, const int8_t *input, const int8
  * 2^32, but over at most 64 chunks their true value S satisfies |S| <= 256*128*128 + 128*127*128 < 2^23 (weights
  * in [-128, 127], raw inputs in [-128, 127]), so ASR #8 recovers S exactly; longer filters are summed in segments
  * of 64 chunks, unless codegen found |S| < 2^23 for every input from the layer's weights (128*sum|w| +
- * 127*|sum w_odd| below 2^23 for every filter: p->chunk, the chunks one pass may take). Accumulator + c is then requantized in registers (tp_rq's one-SMLAL form).
+ * 127*|sum w_odd| below 2^23 for every filter: p->chunk, the chunks one pass may take). Accumulator + c is
+ * then requantized in registers (tp_rq's one-SMLAL form).
  * Scratch: the block (24 * ceil(K/4) bytes), one partial block's outputs (3 * out_c bytes, rounded up to words),
  * 8 words per filter pair (c_a, c_b, then m, hi, rs1 per filter) and, with k_c % 4 != 0, the staging bytes of
  * one field (4 * ceil(K/4)). */
@@ -572,21 +567,11 @@ static inline uint32_t raw_b(uint32_t v) { return tp_rev16(v) ^ 0x007F007Fu; }
 #define TP_PAIR_CHUNK                                                                                                 \
     "ldrd r9, r10, [r1], #8\n\t"                                                                                      \
     "ldm r0!, {r11, r12, lr}\n\t"                                                                                     \
-    "smlad r3, r9, r11, r3\n\t"                                                                                       \
-    "smlad r4, r9, r12, r4\n\t"                                                                                       \
-    "smlad r5, r9, lr, r5\n\t"                                                                                        \
-    "smlad r6, r10, r11, r6\n\t"                                                                                      \
-    "smlad r7, r10, r12, r7\n\t"                                                                                      \
-    "smlad r8, r10, lr, r8\n\t"                                                                                       \
+    TP_MAC_2X3                                                                                                        \
     "ldm r0!, {r11, r12, lr}\n\t"                                                                                     \
     "sxtb16 r9, r9\n\t"                                                                                               \
     "sxtb16 r10, r10\n\t"                                                                                             \
-    "smlad r3, r9, r11, r3\n\t"                                                                                       \
-    "smlad r4, r9, r12, r4\n\t"                                                                                       \
-    "smlad r5, r9, lr, r5\n\t"                                                                                        \
-    "smlad r6, r10, r11, r6\n\t"                                                                                      \
-    "smlad r7, r10, r12, r7\n\t"                                                                                      \
-    "smlad r8, r10, lr, r8\n\t"
+    TP_MAC_2X3
 /* the first chunk: SMUAD starts the sums */
 #define TP_PAIR_FIRST                                                                                                 \
     "ldrd r9, r10, [r1], #8\n\t"                                                                                      \
@@ -600,12 +585,7 @@ static inline uint32_t raw_b(uint32_t v) { return tp_rev16(v) ^ 0x007F007Fu; }
     "ldm r0!, {r11, r12, lr}\n\t"                                                                                     \
     "sxtb16 r9, r9\n\t"                                                                                               \
     "sxtb16 r10, r10\n\t"                                                                                             \
-    "smlad r3, r9, r11, r3\n\t"                                                                                       \
-    "smlad r4, r9, r12, r4\n\t"                                                                                       \
-    "smlad r5, r9, lr, r5\n\t"                                                                                        \
-    "smlad r6, r10, r11, r6\n\t"                                                                                      \
-    "smlad r7, r10, r12, r7\n\t"                                                                                      \
-    "smlad r8, r10, lr, r8\n\t"
+    TP_MAC_2X3
 /* r2 chunks: the count mod 4 first, then four a turn (the chunks set no flags) */
 #define TP_PAIR_LOOP                                                                                                  \
     "lsrs r2, r2, #1\n\t"                                                                                             \
@@ -828,47 +808,7 @@ static void gemm_pair(const uint32_t *xs, const int8_t *w, int32_t n, int32_t *a
     "str " e ", [r0, #" d "]\n\t"                                                                                     \
     "str " w ", [r0, #" d " + 12]\n\t"
 
-__attribute__((naked, noinline)) static void fill_rows_raw(TP_ARG uint32_t *d, TP_ARG const int8_t *src,
-                                                           TP_ARG const fill_t *f)
-{
-    __asm volatile(
-        "push {r4-r11, lr}\n\t"
-        "ldm r2, {r3, r4, r5, r6}\n\t"
-        "6:\n\t"
-        "mov r7, r1\n\t"
-        "lsrs r8, r4, #1\n\t"
-        "bcc 2f\n\t"
-        "ldr r9, [r7], #4\n\t"
-        TP_RAW1("r9", "r10", "0")
-        "add r0, r0, #24\n\t"
-        "2:\n\t"
-        "lsrs r8, r8, #1\n\t"
-        "bcc 4f\n\t"
-        "ldr r9, [r7], #4\n\t"
-        "ldr r10, [r7], #4\n\t"
-        TP_RAW1("r9", "r11", "0")
-        TP_RAW1("r10", "r12", "24")
-        "add r0, r0, #48\n\t"
-        "4:\n\t"
-        "beq 3f\n\t"
-        "1:\n\t"
-        "ldr r9, [r7], #4\n\t"
-        "ldr r10, [r7], #4\n\t"
-        "ldr r11, [r7], #4\n\t"
-        "ldr r12, [r7], #4\n\t"
-        TP_RAW1("r9", "lr", "0")
-        TP_RAW1("r10", "lr", "24")
-        TP_RAW1("r11", "lr", "48")
-        TP_RAW1("r12", "lr", "72")
-        "add r0, r0, #96\n\t"
-        "subs r8, r8, #1\n\t"
-        "bne 1b\n\t"
-        "3:\n\t"
-        "add r1, r1, r5\n\t"
-        "subs r6, r6, #1\n\t"
-        "bne 6b\n\t"
-        "pop {r4-r11, pc}\n\t");
-}
+TP_FILL_ROWS(fill_rows_raw, uint32_t, TP_RAW1, "24", "48", "72")
 
 /* Three neighbouring interior fields of one output row at once (src: the first's; f->pxs apart): per row word,
  * three loads, the three pixels' a and b words, and one STM of the block's whole chunk. */
@@ -1009,7 +949,7 @@ static void conv_pairs(const tp_conv_params_t *p, const int8_t *input, const int
     int8_t *part = (int8_t *)(xs + 6 * nch);
     int32_t *tab = (int32_t *)(void *)(part + ((3 * oc_n + 3) & ~3));
     int8_t *stage = (int8_t *)(tab + 4 * oc_n);
-    int32_t b, pix, oc, px, all_fast = 1, all_wide = 1, zadd = 0;
+    int32_t b, pix, oc, px, all_fast, zadd;
     fill_t fl;
     const fill_t *fillp = 0;
     if (((p->k_w * p->k_c) & 3) == 0) { /* whole-word rows: interior fields in assembly */
@@ -1020,26 +960,19 @@ static void conv_pairs(const tp_conv_params_t *p, const int8_t *input, const int
         fl.pxs = p->stride_w * p->k_c;
         fillp = &fl;
     }
-    for (oc = 0; oc < oc_n; oc++) { /* per pair: c_a, c_b, then (m, hi, rs1) of a and of b */
-        int32_t *t = tab + 8 * (oc >> 1);
-        tp_rq_t q;
-        tp_rq_init(&q, mult[oc], shift[oc], oo);
-        all_fast &= q.fast;
-        all_wide &= (mult[oc] > (1 << 30) && shift[oc] <= -2 && shift[oc] >= -31) || (mult[oc] == 0 && shift[oc] == 0);
-        t[oc & 1] = c[oc];
-        t[2 + 3 * (oc & 1)] = q.m;
-        t[3 + 3 * (oc & 1)] = q.hi;
-        t[4 + 3 * (oc & 1)] = q.rs1;
-    }
-    if (!all_fast && all_wide) { /* as in conv_gemm: the zero point after the shift */
-        for (oc = 0; oc < oc_n; oc++) {
-            int32_t *t = tab + 8 * (oc >> 1) + 3 * (oc & 1);
-            const int dead = mult[oc] == 0;
-            t[3] = dead ? 1 : (int32_t)(1u << (-shift[oc] - 2));
-            t[4] = dead ? 1 : -shift[oc] - 1;
+    {
+        const int mode = tp_rq_mode(mult, shift, oc_n);
+        for (oc = 0; oc < oc_n; oc++) { /* per pair: c_a, c_b, then (m, hi, rs1) of a and of b */
+            int32_t *t = tab + 8 * (oc >> 1);
+            tp_rq_t q;
+            tp_rq_for(&q, mult[oc], shift[oc], oo, mode);
+            t[oc & 1] = c[oc];
+            t[2 + 3 * (oc & 1)] = q.m;
+            t[3 + 3 * (oc & 1)] = q.hi;
+            t[4 + 3 * (oc & 1)] = q.rs1;
         }
-        all_fast = 1;
-        zadd = oo;
+        all_fast = mode != TP_RQ_GENERAL;
+        zadd = mode == TP_RQ_ZADD ? oo : 0;
     }
     for (b = 0; b < p->batches; b++) {
         const int8_t *in_b = input + b * p->in_h * p->in_w * p->in_c;

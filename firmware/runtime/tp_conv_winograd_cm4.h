@@ -57,290 +57,150 @@ static inline void wino_bt(uint32_t *d)
  * lane; q the quad's byte offset, v the first V word, s the bytes between positions. B^T d B of the raw values,
  * the offset added afterwards (B^T 1 B is 4 at position 5, 0 elsewhere). Rows first: output columns 0-1 from
  * input columns 0-2, then 2-3 from 1-3, eight row values in registers each time. */
-__attribute__((naked, noinline)) static void wino_half_e(__attribute__((unused)) const uint32_t *tab,
-                                                        __attribute__((unused)) int32_t q,
-                                                        __attribute__((unused)) uint32_t *v,
-                                                        __attribute__((unused)) int32_t s)
-{
-    __asm volatile(
-        "push {r4-r11, lr}\n\t"
-        "ldr r4, [r0, #0]\n\t"
-        "ldr r5, [r0, #4]\n\t"
-        "ldr r12, [r0, #8]\n\t"
-        "ldr r4, [r4, r1]\n\t"
-        "ldr r5, [r5, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r4, r4\n\t"
-        "sxtb16 r5, r5\n\t"
-        "sxtb16 r12, r12\n\t"
-        "ssub16 r4, r4, r12\n\t"
-        "sadd16 r5, r5, r12\n\t"
-        "ldr r6, [r0, #16]\n\t"
-        "ldr r7, [r0, #20]\n\t"
-        "ldr r12, [r0, #24]\n\t"
-        "ldr r6, [r6, r1]\n\t"
-        "ldr r7, [r7, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r6, r6\n\t"
-        "sxtb16 r7, r7\n\t"
-        "sxtb16 r12, r12\n\t"
-        "ssub16 r6, r6, r12\n\t"
-        "sadd16 r7, r7, r12\n\t"
-        "ldr r8, [r0, #32]\n\t"
-        "ldr r9, [r0, #36]\n\t"
-        "ldr r12, [r0, #40]\n\t"
-        "ldr r8, [r8, r1]\n\t"
-        "ldr r9, [r9, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r8, r8\n\t"
-        "sxtb16 r9, r9\n\t"
-        "sxtb16 r12, r12\n\t"
-        "ssub16 r8, r8, r12\n\t"
-        "sadd16 r9, r9, r12\n\t"
-        "ldr r10, [r0, #48]\n\t"
-        "ldr r11, [r0, #52]\n\t"
-        "ldr r12, [r0, #56]\n\t"
-        "ldr r10, [r10, r1]\n\t"
-        "ldr r11, [r11, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r10, r10\n\t"
-        "sxtb16 r11, r11\n\t"
-        "sxtb16 r12, r12\n\t"
-        "ssub16 r10, r10, r12\n\t"
-        "sadd16 r11, r11, r12\n\t"
-        "ssub16 r12, r4, r8\n\t"
-        "str r12, [r2]\n\t"
-        "sadd16 r12, r6, r8\n\t"
-        "str r12, [r2, r3, lsl #2]\n\t"
-        "ssub16 r12, r8, r6\n\t"
-        "str r12, [r2, r3, lsl #3]\n\t"
-        "ssub16 r12, r6, r10\n\t"
-        "add lr, r2, r3, lsl #3\n\t"
-        "str r12, [lr, r3, lsl #2]\n\t"
-        "add lr, r2, r3\n\t"
-        "ssub16 r12, r5, r9\n\t"
-        "str r12, [lr]\n\t"
-        "sadd16 r12, r7, r9\n\t"
-        "str r11, [sp, #-4]!\n\t"
-        "ldr r11, [r0, #64]\n\t"
-        "sadd16 r12, r12, r11\n\t"
-        "ldr r11, [sp], #4\n\t"
-        "str r12, [lr, r3, lsl #2]\n\t"
-        "ssub16 r12, r9, r7\n\t"
-        "str r12, [lr, r3, lsl #3]\n\t"
-        "ssub16 r12, r7, r11\n\t"
-        "add lr, lr, r3, lsl #3\n\t"
-        "str r12, [lr, r3, lsl #2]\n\t"
-        "ldr r4, [r0, #4]\n\t"
-        "ldr r5, [r0, #12]\n\t"
-        "ldr r12, [r0, #8]\n\t"
-        "ldr r4, [r4, r1]\n\t"
-        "ldr r5, [r5, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r4, r4\n\t"
-        "sxtb16 r5, r5\n\t"
-        "sxtb16 r12, r12\n\t"
-        "ssub16 r5, r4, r5\n\t"
-        "ssub16 r4, r12, r4\n\t"
-        "ldr r6, [r0, #20]\n\t"
-        "ldr r7, [r0, #28]\n\t"
-        "ldr r12, [r0, #24]\n\t"
-        "ldr r6, [r6, r1]\n\t"
-        "ldr r7, [r7, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r6, r6\n\t"
-        "sxtb16 r7, r7\n\t"
-        "sxtb16 r12, r12\n\t"
-        "ssub16 r7, r6, r7\n\t"
-        "ssub16 r6, r12, r6\n\t"
-        "ldr r8, [r0, #36]\n\t"
-        "ldr r9, [r0, #44]\n\t"
-        "ldr r12, [r0, #40]\n\t"
-        "ldr r8, [r8, r1]\n\t"
-        "ldr r9, [r9, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r8, r8\n\t"
-        "sxtb16 r9, r9\n\t"
-        "sxtb16 r12, r12\n\t"
-        "ssub16 r9, r8, r9\n\t"
-        "ssub16 r8, r12, r8\n\t"
-        "ldr r10, [r0, #52]\n\t"
-        "ldr r11, [r0, #60]\n\t"
-        "ldr r12, [r0, #56]\n\t"
-        "ldr r10, [r10, r1]\n\t"
-        "ldr r11, [r11, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r10, r10\n\t"
-        "sxtb16 r11, r11\n\t"
-        "sxtb16 r12, r12\n\t"
-        "ssub16 r11, r10, r11\n\t"
-        "ssub16 r10, r12, r10\n\t"
-        "add lr, r2, r3, lsl #1\n\t"
-        "ssub16 r12, r4, r8\n\t"
-        "str r12, [lr]\n\t"
-        "sadd16 r12, r6, r8\n\t"
-        "str r12, [lr, r3, lsl #2]\n\t"
-        "ssub16 r12, r8, r6\n\t"
-        "str r12, [lr, r3, lsl #3]\n\t"
-        "ssub16 r12, r6, r10\n\t"
-        "add lr, lr, r3, lsl #3\n\t"
-        "str r12, [lr, r3, lsl #2]\n\t"
-        "add lr, r2, r3, lsl #1\n\t"
-        "add lr, lr, r3\n\t"
-        "ssub16 r12, r5, r9\n\t"
-        "str r12, [lr]\n\t"
-        "sadd16 r12, r7, r9\n\t"
-        "str r12, [lr, r3, lsl #2]\n\t"
-        "ssub16 r12, r9, r7\n\t"
-        "str r12, [lr, r3, lsl #3]\n\t"
-        "ssub16 r12, r7, r11\n\t"
-        "add lr, lr, r3, lsl #3\n\t"
-        "str r12, [lr, r3, lsl #2]\n\t"
-        "pop {r4-r11, pc}\n\t"
-        );
+#define TP_WINO_HALF(name, EXT)                                                                                       \
+__attribute__((naked, noinline)) static void name(__attribute__((unused)) const uint32_t *tab,                        \
+                                                  __attribute__((unused)) int32_t q,                                  \
+                                                  __attribute__((unused)) uint32_t *v,                                \
+                                                  __attribute__((unused)) int32_t s)                                  \
+{                                                                                                                     \
+    __asm volatile(                                                                                                   \
+        "push {r4-r11, lr}\n\t"                                                                                       \
+        "ldr r4, [r0, #0]\n\t"                                                                                        \
+        "ldr r5, [r0, #4]\n\t"                                                                                        \
+        "ldr r12, [r0, #8]\n\t"                                                                                       \
+        "ldr r4, [r4, r1]\n\t"                                                                                        \
+        "ldr r5, [r5, r1]\n\t"                                                                                        \
+        "ldr r12, [r12, r1]\n\t"                                                                                      \
+        "sxtb16 r4, r4" EXT "\n\t"                                                                                    \
+        "sxtb16 r5, r5" EXT "\n\t"                                                                                    \
+        "sxtb16 r12, r12" EXT "\n\t"                                                                                  \
+        "ssub16 r4, r4, r12\n\t"                                                                                      \
+        "sadd16 r5, r5, r12\n\t"                                                                                      \
+        "ldr r6, [r0, #16]\n\t"                                                                                       \
+        "ldr r7, [r0, #20]\n\t"                                                                                       \
+        "ldr r12, [r0, #24]\n\t"                                                                                      \
+        "ldr r6, [r6, r1]\n\t"                                                                                        \
+        "ldr r7, [r7, r1]\n\t"                                                                                        \
+        "ldr r12, [r12, r1]\n\t"                                                                                      \
+        "sxtb16 r6, r6" EXT "\n\t"                                                                                    \
+        "sxtb16 r7, r7" EXT "\n\t"                                                                                    \
+        "sxtb16 r12, r12" EXT "\n\t"                                                                                  \
+        "ssub16 r6, r6, r12\n\t"                                                                                      \
+        "sadd16 r7, r7, r12\n\t"                                                                                      \
+        "ldr r8, [r0, #32]\n\t"                                                                                       \
+        "ldr r9, [r0, #36]\n\t"                                                                                       \
+        "ldr r12, [r0, #40]\n\t"                                                                                      \
+        "ldr r8, [r8, r1]\n\t"                                                                                        \
+        "ldr r9, [r9, r1]\n\t"                                                                                        \
+        "ldr r12, [r12, r1]\n\t"                                                                                      \
+        "sxtb16 r8, r8" EXT "\n\t"                                                                                    \
+        "sxtb16 r9, r9" EXT "\n\t"                                                                                    \
+        "sxtb16 r12, r12" EXT "\n\t"                                                                                  \
+        "ssub16 r8, r8, r12\n\t"                                                                                      \
+        "sadd16 r9, r9, r12\n\t"                                                                                      \
+        "ldr r10, [r0, #48]\n\t"                                                                                      \
+        "ldr r11, [r0, #52]\n\t"                                                                                      \
+        "ldr r12, [r0, #56]\n\t"                                                                                      \
+        "ldr r10, [r10, r1]\n\t"                                                                                      \
+        "ldr r11, [r11, r1]\n\t"                                                                                      \
+        "ldr r12, [r12, r1]\n\t"                                                                                      \
+        "sxtb16 r10, r10" EXT "\n\t"                                                                                  \
+        "sxtb16 r11, r11" EXT "\n\t"                                                                                  \
+        "sxtb16 r12, r12" EXT "\n\t"                                                                                  \
+        "ssub16 r10, r10, r12\n\t"                                                                                    \
+        "sadd16 r11, r11, r12\n\t"                                                                                    \
+        "ssub16 r12, r4, r8\n\t"                                                                                      \
+        "str r12, [r2]\n\t"                                                                                           \
+        "sadd16 r12, r6, r8\n\t"                                                                                      \
+        "str r12, [r2, r3, lsl #2]\n\t"                                                                               \
+        "ssub16 r12, r8, r6\n\t"                                                                                      \
+        "str r12, [r2, r3, lsl #3]\n\t"                                                                               \
+        "ssub16 r12, r6, r10\n\t"                                                                                     \
+        "add lr, r2, r3, lsl #3\n\t"                                                                                  \
+        "str r12, [lr, r3, lsl #2]\n\t"                                                                               \
+        "add lr, r2, r3\n\t"                                                                                          \
+        "ssub16 r12, r5, r9\n\t"                                                                                      \
+        "str r12, [lr]\n\t"                                                                                           \
+        "sadd16 r12, r7, r9\n\t"                                                                                      \
+        "str r11, [sp, #-4]!\n\t"                                                                                     \
+        "ldr r11, [r0, #64]\n\t"                                                                                      \
+        "sadd16 r12, r12, r11\n\t"                                                                                    \
+        "ldr r11, [sp], #4\n\t"                                                                                       \
+        "str r12, [lr, r3, lsl #2]\n\t"                                                                               \
+        "ssub16 r12, r9, r7\n\t"                                                                                      \
+        "str r12, [lr, r3, lsl #3]\n\t"                                                                               \
+        "ssub16 r12, r7, r11\n\t"                                                                                     \
+        "add lr, lr, r3, lsl #3\n\t"                                                                                  \
+        "str r12, [lr, r3, lsl #2]\n\t"                                                                               \
+        "ldr r4, [r0, #4]\n\t"                                                                                        \
+        "ldr r5, [r0, #12]\n\t"                                                                                       \
+        "ldr r12, [r0, #8]\n\t"                                                                                       \
+        "ldr r4, [r4, r1]\n\t"                                                                                        \
+        "ldr r5, [r5, r1]\n\t"                                                                                        \
+        "ldr r12, [r12, r1]\n\t"                                                                                      \
+        "sxtb16 r4, r4" EXT "\n\t"                                                                                    \
+        "sxtb16 r5, r5" EXT "\n\t"                                                                                    \
+        "sxtb16 r12, r12" EXT "\n\t"                                                                                  \
+        "ssub16 r5, r4, r5\n\t"                                                                                       \
+        "ssub16 r4, r12, r4\n\t"                                                                                      \
+        "ldr r6, [r0, #20]\n\t"                                                                                       \
+        "ldr r7, [r0, #28]\n\t"                                                                                       \
+        "ldr r12, [r0, #24]\n\t"                                                                                      \
+        "ldr r6, [r6, r1]\n\t"                                                                                        \
+        "ldr r7, [r7, r1]\n\t"                                                                                        \
+        "ldr r12, [r12, r1]\n\t"                                                                                      \
+        "sxtb16 r6, r6" EXT "\n\t"                                                                                    \
+        "sxtb16 r7, r7" EXT "\n\t"                                                                                    \
+        "sxtb16 r12, r12" EXT "\n\t"                                                                                  \
+        "ssub16 r7, r6, r7\n\t"                                                                                       \
+        "ssub16 r6, r12, r6\n\t"                                                                                      \
+        "ldr r8, [r0, #36]\n\t"                                                                                       \
+        "ldr r9, [r0, #44]\n\t"                                                                                       \
+        "ldr r12, [r0, #40]\n\t"                                                                                      \
+        "ldr r8, [r8, r1]\n\t"                                                                                        \
+        "ldr r9, [r9, r1]\n\t"                                                                                        \
+        "ldr r12, [r12, r1]\n\t"                                                                                      \
+        "sxtb16 r8, r8" EXT "\n\t"                                                                                    \
+        "sxtb16 r9, r9" EXT "\n\t"                                                                                    \
+        "sxtb16 r12, r12" EXT "\n\t"                                                                                  \
+        "ssub16 r9, r8, r9\n\t"                                                                                       \
+        "ssub16 r8, r12, r8\n\t"                                                                                      \
+        "ldr r10, [r0, #52]\n\t"                                                                                      \
+        "ldr r11, [r0, #60]\n\t"                                                                                      \
+        "ldr r12, [r0, #56]\n\t"                                                                                      \
+        "ldr r10, [r10, r1]\n\t"                                                                                      \
+        "ldr r11, [r11, r1]\n\t"                                                                                      \
+        "ldr r12, [r12, r1]\n\t"                                                                                      \
+        "sxtb16 r10, r10" EXT "\n\t"                                                                                  \
+        "sxtb16 r11, r11" EXT "\n\t"                                                                                  \
+        "sxtb16 r12, r12" EXT "\n\t"                                                                                  \
+        "ssub16 r11, r10, r11\n\t"                                                                                    \
+        "ssub16 r10, r12, r10\n\t"                                                                                    \
+        "add lr, r2, r3, lsl #1\n\t"                                                                                  \
+        "ssub16 r12, r4, r8\n\t"                                                                                      \
+        "str r12, [lr]\n\t"                                                                                           \
+        "sadd16 r12, r6, r8\n\t"                                                                                      \
+        "str r12, [lr, r3, lsl #2]\n\t"                                                                               \
+        "ssub16 r12, r8, r6\n\t"                                                                                      \
+        "str r12, [lr, r3, lsl #3]\n\t"                                                                               \
+        "ssub16 r12, r6, r10\n\t"                                                                                     \
+        "add lr, lr, r3, lsl #3\n\t"                                                                                  \
+        "str r12, [lr, r3, lsl #2]\n\t"                                                                               \
+        "add lr, r2, r3, lsl #1\n\t"                                                                                  \
+        "add lr, lr, r3\n\t"                                                                                          \
+        "ssub16 r12, r5, r9\n\t"                                                                                      \
+        "str r12, [lr]\n\t"                                                                                           \
+        "sadd16 r12, r7, r9\n\t"                                                                                      \
+        "str r12, [lr, r3, lsl #2]\n\t"                                                                               \
+        "ssub16 r12, r9, r7\n\t"                                                                                      \
+        "str r12, [lr, r3, lsl #3]\n\t"                                                                               \
+        "ssub16 r12, r7, r11\n\t"                                                                                     \
+        "add lr, lr, r3, lsl #3\n\t"                                                                                  \
+        "str r12, [lr, r3, lsl #2]\n\t"                                                                               \
+        "pop {r4-r11, pc}\n\t");                                                                                      \
 }
-__attribute__((naked, noinline)) static void wino_half_o(__attribute__((unused)) const uint32_t *tab,
-                                                        __attribute__((unused)) int32_t q,
-                                                        __attribute__((unused)) uint32_t *v,
-                                                        __attribute__((unused)) int32_t s)
-{
-    __asm volatile(
-        "push {r4-r11, lr}\n\t"
-        "ldr r4, [r0, #0]\n\t"
-        "ldr r5, [r0, #4]\n\t"
-        "ldr r12, [r0, #8]\n\t"
-        "ldr r4, [r4, r1]\n\t"
-        "ldr r5, [r5, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r4, r4, ror #8\n\t"
-        "sxtb16 r5, r5, ror #8\n\t"
-        "sxtb16 r12, r12, ror #8\n\t"
-        "ssub16 r4, r4, r12\n\t"
-        "sadd16 r5, r5, r12\n\t"
-        "ldr r6, [r0, #16]\n\t"
-        "ldr r7, [r0, #20]\n\t"
-        "ldr r12, [r0, #24]\n\t"
-        "ldr r6, [r6, r1]\n\t"
-        "ldr r7, [r7, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r6, r6, ror #8\n\t"
-        "sxtb16 r7, r7, ror #8\n\t"
-        "sxtb16 r12, r12, ror #8\n\t"
-        "ssub16 r6, r6, r12\n\t"
-        "sadd16 r7, r7, r12\n\t"
-        "ldr r8, [r0, #32]\n\t"
-        "ldr r9, [r0, #36]\n\t"
-        "ldr r12, [r0, #40]\n\t"
-        "ldr r8, [r8, r1]\n\t"
-        "ldr r9, [r9, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r8, r8, ror #8\n\t"
-        "sxtb16 r9, r9, ror #8\n\t"
-        "sxtb16 r12, r12, ror #8\n\t"
-        "ssub16 r8, r8, r12\n\t"
-        "sadd16 r9, r9, r12\n\t"
-        "ldr r10, [r0, #48]\n\t"
-        "ldr r11, [r0, #52]\n\t"
-        "ldr r12, [r0, #56]\n\t"
-        "ldr r10, [r10, r1]\n\t"
-        "ldr r11, [r11, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r10, r10, ror #8\n\t"
-        "sxtb16 r11, r11, ror #8\n\t"
-        "sxtb16 r12, r12, ror #8\n\t"
-        "ssub16 r10, r10, r12\n\t"
-        "sadd16 r11, r11, r12\n\t"
-        "ssub16 r12, r4, r8\n\t"
-        "str r12, [r2]\n\t"
-        "sadd16 r12, r6, r8\n\t"
-        "str r12, [r2, r3, lsl #2]\n\t"
-        "ssub16 r12, r8, r6\n\t"
-        "str r12, [r2, r3, lsl #3]\n\t"
-        "ssub16 r12, r6, r10\n\t"
-        "add lr, r2, r3, lsl #3\n\t"
-        "str r12, [lr, r3, lsl #2]\n\t"
-        "add lr, r2, r3\n\t"
-        "ssub16 r12, r5, r9\n\t"
-        "str r12, [lr]\n\t"
-        "sadd16 r12, r7, r9\n\t"
-        "str r11, [sp, #-4]!\n\t"
-        "ldr r11, [r0, #64]\n\t"
-        "sadd16 r12, r12, r11\n\t"
-        "ldr r11, [sp], #4\n\t"
-        "str r12, [lr, r3, lsl #2]\n\t"
-        "ssub16 r12, r9, r7\n\t"
-        "str r12, [lr, r3, lsl #3]\n\t"
-        "ssub16 r12, r7, r11\n\t"
-        "add lr, lr, r3, lsl #3\n\t"
-        "str r12, [lr, r3, lsl #2]\n\t"
-        "ldr r4, [r0, #4]\n\t"
-        "ldr r5, [r0, #12]\n\t"
-        "ldr r12, [r0, #8]\n\t"
-        "ldr r4, [r4, r1]\n\t"
-        "ldr r5, [r5, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r4, r4, ror #8\n\t"
-        "sxtb16 r5, r5, ror #8\n\t"
-        "sxtb16 r12, r12, ror #8\n\t"
-        "ssub16 r5, r4, r5\n\t"
-        "ssub16 r4, r12, r4\n\t"
-        "ldr r6, [r0, #20]\n\t"
-        "ldr r7, [r0, #28]\n\t"
-        "ldr r12, [r0, #24]\n\t"
-        "ldr r6, [r6, r1]\n\t"
-        "ldr r7, [r7, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r6, r6, ror #8\n\t"
-        "sxtb16 r7, r7, ror #8\n\t"
-        "sxtb16 r12, r12, ror #8\n\t"
-        "ssub16 r7, r6, r7\n\t"
-        "ssub16 r6, r12, r6\n\t"
-        "ldr r8, [r0, #36]\n\t"
-        "ldr r9, [r0, #44]\n\t"
-        "ldr r12, [r0, #40]\n\t"
-        "ldr r8, [r8, r1]\n\t"
-        "ldr r9, [r9, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r8, r8, ror #8\n\t"
-        "sxtb16 r9, r9, ror #8\n\t"
-        "sxtb16 r12, r12, ror #8\n\t"
-        "ssub16 r9, r8, r9\n\t"
-        "ssub16 r8, r12, r8\n\t"
-        "ldr r10, [r0, #52]\n\t"
-        "ldr r11, [r0, #60]\n\t"
-        "ldr r12, [r0, #56]\n\t"
-        "ldr r10, [r10, r1]\n\t"
-        "ldr r11, [r11, r1]\n\t"
-        "ldr r12, [r12, r1]\n\t"
-        "sxtb16 r10, r10, ror #8\n\t"
-        "sxtb16 r11, r11, ror #8\n\t"
-        "sxtb16 r12, r12, ror #8\n\t"
-        "ssub16 r11, r10, r11\n\t"
-        "ssub16 r10, r12, r10\n\t"
-        "add lr, r2, r3, lsl #1\n\t"
-        "ssub16 r12, r4, r8\n\t"
-        "str r12, [lr]\n\t"
-        "sadd16 r12, r6, r8\n\t"
-        "str r12, [lr, r3, lsl #2]\n\t"
-        "ssub16 r12, r8, r6\n\t"
-        "str r12, [lr, r3, lsl #3]\n\t"
-        "ssub16 r12, r6, r10\n\t"
-        "add lr, lr, r3, lsl #3\n\t"
-        "str r12, [lr, r3, lsl #2]\n\t"
-        "add lr, r2, r3, lsl #1\n\t"
-        "add lr, lr, r3\n\t"
-        "ssub16 r12, r5, r9\n\t"
-        "str r12, [lr]\n\t"
-        "sadd16 r12, r7, r9\n\t"
-        "str r12, [lr, r3, lsl #2]\n\t"
-        "ssub16 r12, r9, r7\n\t"
-        "str r12, [lr, r3, lsl #3]\n\t"
-        "ssub16 r12, r7, r11\n\t"
-        "add lr, lr, r3, lsl #3\n\t"
-        "str r12, [lr, r3, lsl #2]\n\t"
-        "pop {r4-r11, pc}\n\t"
-        );
-}
+TP_WINO_HALF(wino_half_e, "")
+TP_WINO_HALF(wino_half_o, ", ror #8")
 #endif
 
 /* One half (SXTB16 or SXTB16 ROR 8 of the words) of an interior tile's channel quad: the 4x4 raw words at src
@@ -437,6 +297,48 @@ static void wino_input(const tp_conv_params_t *p, const int8_t *in_b, int32_t ty
 #if TP_CM4_DSP
 /* U of one filter pair for its nj channel pairs (w: nj * 36 bytes) to u: per channel pair 32 words, filter a's 16
  * positions then filter b's. Nine taps in registers per filter (one LDM, unpacked in place), two STRDs per row. */
+/* one filter of the pair: nine taps (one LDM, unpacked in place with SXTB16 EXT), U's 16 positions from byte B
+ * of the channel pair's 128 (two STRDs a row) */
+#define TP_WINO_G(EXT, B)                                                                                             \
+    "ldm r1, {r2, r3, r4, r5, r6, r7, r8, r9, r10}\n\t"                                                               \
+    "sxtb16 r2, r2" EXT "\n\t"                                                                                        \
+    "sxtb16 r3, r3" EXT "\n\t"                                                                                        \
+    "sxtb16 r4, r4" EXT "\n\t"                                                                                        \
+    "sxtb16 r5, r5" EXT "\n\t"                                                                                        \
+    "sxtb16 r6, r6" EXT "\n\t"                                                                                        \
+    "sxtb16 r7, r7" EXT "\n\t"                                                                                        \
+    "sxtb16 r8, r8" EXT "\n\t"                                                                                        \
+    "sxtb16 r9, r9" EXT "\n\t"                                                                                        \
+    "sxtb16 r10, r10" EXT "\n\t"                                                                                      \
+    "sadd16 r11, r2, r4\n\t"                                                                                          \
+    "sadd16 r12, r11, r3\n\t"                                                                                         \
+    "ssub16 r11, r11, r3\n\t"                                                                                         \
+    "strd r2, r12, [r0, #" B " + 0]\n\t"                                                                              \
+    "strd r11, r4, [r0, #" B " + 8]\n\t"                                                                              \
+    "sadd16 r11, r8, r10\n\t"                                                                                         \
+    "sadd16 r12, r11, r9\n\t"                                                                                         \
+    "ssub16 r11, r11, r9\n\t"                                                                                         \
+    "strd r8, r12, [r0, #" B " + 48]\n\t"                                                                             \
+    "strd r11, r10, [r0, #" B " + 56]\n\t"                                                                            \
+    "sadd16 r2, r2, r8\n\t"                                                                                           \
+    "sadd16 r8, r2, r5\n\t"                                                                                           \
+    "ssub16 r2, r2, r5\n\t"                                                                                           \
+    "sadd16 r3, r3, r9\n\t"                                                                                           \
+    "sadd16 r9, r3, r6\n\t"                                                                                           \
+    "ssub16 r3, r3, r6\n\t"                                                                                           \
+    "sadd16 r4, r4, r10\n\t"                                                                                          \
+    "sadd16 r10, r4, r7\n\t"                                                                                          \
+    "ssub16 r4, r4, r7\n\t"                                                                                           \
+    "sadd16 r11, r8, r10\n\t"                                                                                         \
+    "sadd16 r12, r11, r9\n\t"                                                                                         \
+    "ssub16 r11, r11, r9\n\t"                                                                                         \
+    "strd r8, r12, [r0, #" B " + 16]\n\t"                                                                             \
+    "strd r11, r10, [r0, #" B " + 24]\n\t"                                                                            \
+    "sadd16 r11, r2, r4\n\t"                                                                                          \
+    "sadd16 r12, r11, r3\n\t"                                                                                         \
+    "ssub16 r11, r11, r3\n\t"                                                                                         \
+    "strd r2, r12, [r0, #" B " + 32]\n\t"                                                                             \
+    "strd r11, r4, [r0, #" B " + 40]\n\t"
 __attribute__((naked, noinline)) static void wino_filter(__attribute__((unused)) uint32_t *u,
                                                          __attribute__((unused)) const int8_t *w,
                                                          __attribute__((unused)) int32_t nj)
@@ -445,84 +347,8 @@ __attribute__((naked, noinline)) static void wino_filter(__attribute__((unused))
         "push {r4-r11, lr}\n\t"
         "push {r2, r3}\n\t"
         "6:\n\t"
-        "ldm r1, {r2, r3, r4, r5, r6, r7, r8, r9, r10}\n\t"
-        "sxtb16 r2, r2\n\t"
-        "sxtb16 r3, r3\n\t"
-        "sxtb16 r4, r4\n\t"
-        "sxtb16 r5, r5\n\t"
-        "sxtb16 r6, r6\n\t"
-        "sxtb16 r7, r7\n\t"
-        "sxtb16 r8, r8\n\t"
-        "sxtb16 r9, r9\n\t"
-        "sxtb16 r10, r10\n\t"
-        "sadd16 r11, r2, r4\n\t"
-        "sadd16 r12, r11, r3\n\t"
-        "ssub16 r11, r11, r3\n\t"
-        "strd r2, r12, [r0, #0]\n\t"
-        "strd r11, r4, [r0, #8]\n\t"
-        "sadd16 r11, r8, r10\n\t"
-        "sadd16 r12, r11, r9\n\t"
-        "ssub16 r11, r11, r9\n\t"
-        "strd r8, r12, [r0, #48]\n\t"
-        "strd r11, r10, [r0, #56]\n\t"
-        "sadd16 r2, r2, r8\n\t"
-        "sadd16 r8, r2, r5\n\t"
-        "ssub16 r2, r2, r5\n\t"
-        "sadd16 r3, r3, r9\n\t"
-        "sadd16 r9, r3, r6\n\t"
-        "ssub16 r3, r3, r6\n\t"
-        "sadd16 r4, r4, r10\n\t"
-        "sadd16 r10, r4, r7\n\t"
-        "ssub16 r4, r4, r7\n\t"
-        "sadd16 r11, r8, r10\n\t"
-        "sadd16 r12, r11, r9\n\t"
-        "ssub16 r11, r11, r9\n\t"
-        "strd r8, r12, [r0, #16]\n\t"
-        "strd r11, r10, [r0, #24]\n\t"
-        "sadd16 r11, r2, r4\n\t"
-        "sadd16 r12, r11, r3\n\t"
-        "ssub16 r11, r11, r3\n\t"
-        "strd r2, r12, [r0, #32]\n\t"
-        "strd r11, r4, [r0, #40]\n\t"
-        "ldm r1, {r2, r3, r4, r5, r6, r7, r8, r9, r10}\n\t"
-        "sxtb16 r2, r2, ror #8\n\t"
-        "sxtb16 r3, r3, ror #8\n\t"
-        "sxtb16 r4, r4, ror #8\n\t"
-        "sxtb16 r5, r5, ror #8\n\t"
-        "sxtb16 r6, r6, ror #8\n\t"
-        "sxtb16 r7, r7, ror #8\n\t"
-        "sxtb16 r8, r8, ror #8\n\t"
-        "sxtb16 r9, r9, ror #8\n\t"
-        "sxtb16 r10, r10, ror #8\n\t"
-        "sadd16 r11, r2, r4\n\t"
-        "sadd16 r12, r11, r3\n\t"
-        "ssub16 r11, r11, r3\n\t"
-        "strd r2, r12, [r0, #64]\n\t"
-        "strd r11, r4, [r0, #72]\n\t"
-        "sadd16 r11, r8, r10\n\t"
-        "sadd16 r12, r11, r9\n\t"
-        "ssub16 r11, r11, r9\n\t"
-        "strd r8, r12, [r0, #112]\n\t"
-        "strd r11, r10, [r0, #120]\n\t"
-        "sadd16 r2, r2, r8\n\t"
-        "sadd16 r8, r2, r5\n\t"
-        "ssub16 r2, r2, r5\n\t"
-        "sadd16 r3, r3, r9\n\t"
-        "sadd16 r9, r3, r6\n\t"
-        "ssub16 r3, r3, r6\n\t"
-        "sadd16 r4, r4, r10\n\t"
-        "sadd16 r10, r4, r7\n\t"
-        "ssub16 r4, r4, r7\n\t"
-        "sadd16 r11, r8, r10\n\t"
-        "sadd16 r12, r11, r9\n\t"
-        "ssub16 r11, r11, r9\n\t"
-        "strd r8, r12, [r0, #80]\n\t"
-        "strd r11, r10, [r0, #88]\n\t"
-        "sadd16 r11, r2, r4\n\t"
-        "sadd16 r12, r11, r3\n\t"
-        "ssub16 r11, r11, r3\n\t"
-        "strd r2, r12, [r0, #96]\n\t"
-        "strd r11, r4, [r0, #104]\n\t"
+        TP_WINO_G("", "0")
+        TP_WINO_G(", ror #8", "64")
         "adds r1, r1, #36\n\t"
         "adds r0, r0, #128\n\t"
         "ldr r2, [sp]\n\t"
@@ -530,8 +356,7 @@ __attribute__((naked, noinline)) static void wino_filter(__attribute__((unused))
         "str r2, [sp]\n\t"
         "bne 6b\n\t"
         "add sp, sp, #8\n\t"
-        "pop {r4-r11, pc}\n\t"
-        );
+        "pop {r4-r11, pc}\n\t");
 }
 #else
 static void wino_g(const uint32_t *g, uint32_t *u)
@@ -576,14 +401,9 @@ static void wino_filter(uint32_t *u, const int8_t *w, int32_t nj)
     "ldr r10, [r1, #64]\n\t"                                                                                      \
     "ldr r9, [r1], #128\n\t"                                                                                      \
     "ldm r0!, {r11, r12, lr}\n\t"
-#define TP_WINO_CHUNK                                                                                             \
-    TP_WINO_LOAD                                                                                                  \
-    "smlad r3, r9, r11, r3\n\t"                                                                                   \
-    "smlad r4, r9, r12, r4\n\t"                                                                                   \
-    "smlad r5, r9, lr, r5\n\t"                                                                                    \
-    "smlad r6, r10, r11, r6\n\t"                                                                                  \
-    "smlad r7, r10, r12, r7\n\t"                                                                                  \
-    "smlad r8, r10, lr, r8\n\t"
+#define TP_WINO_CHUNK                                                                                                 \
+    TP_WINO_LOAD                                                                                                      \
+    TP_MAC_2X3
 #define TP_WARG __attribute__((unused)) /* a naked function reads its arguments in the asm */
 /* m[xi * 6 + filter * 3 + tile] (+)= sum over the n channel pairs of U(j, filter, xi) . V(xi, j, tile) for the 16
  * positions xi. nv = n | (bytes from a position's last V word of the chunk to the next's first) << 16. U's
@@ -806,35 +626,26 @@ static void conv_winograd(const tp_conv_params_t *p, const int8_t *input, const 
     int32_t *ms = (int32_t *)(us + 32 * nc), *kt = ms + 96 * group;
     int8_t *zpad = (int8_t *)(kt + 7 * p->out_c);
     const uint32_t *uf = (const uint32_t *)(const void *)filter; /* chunk 0: U made at codegen time */
-    int32_t b, g0, tri, k, pair, oc, j0, all_wide = 1, sat;
+    int32_t b, g0, tri, k, pair, oc, j0, sat;
     wino_rq_t r;
     r.mult = mult;
     r.shift = shift;
     r.kt = kt;
-    r.all_fast = 1;
-    for (oc = 0; oc < p->out_c; oc++) { /* as conv_gemm: the one-SMLAL constants, the zero point after the shift */
-        int32_t *t = kt + 7 * oc;
-        tp_rq_t q;
-        tp_rq_init(&q, mult[oc], shift[oc], p->output_offset);
-        r.all_fast &= q.fast;
-        all_wide &= (mult[oc] > (1 << 30) && shift[oc] <= -2 && shift[oc] >= -31) || (mult[oc] == 0 && shift[oc] == 0);
-        t[0] = 0;
-        t[1] = q.m;
-        t[2] = q.hi;
-        t[3] = q.rs1;
-        t[4] = bias ? bias[oc] : 0;
-        t[5] = p->out_c;
-        t[6] = p->out_w * p->out_c;
-    }
-    if (!r.all_fast && all_wide) {
-        for (oc = 0; oc < p->out_c; oc++) {
+    {
+        const int mode = tp_rq_mode(mult, shift, p->out_c);
+        for (oc = 0; oc < p->out_c; oc++) { /* the one-SMLAL constants (tp_rq_mode) */
             int32_t *t = kt + 7 * oc;
-            const int dead = mult[oc] == 0;
-            t[0] = p->output_offset;
-            t[2] = dead ? 1 : (int32_t)(1u << (-shift[oc] - 2));
-            t[3] = dead ? 1 : -shift[oc] - 1;
+            tp_rq_t q;
+            tp_rq_for(&q, mult[oc], shift[oc], p->output_offset, mode);
+            t[0] = mode == TP_RQ_ZADD ? p->output_offset : 0;
+            t[1] = q.m;
+            t[2] = q.hi;
+            t[3] = q.rs1;
+            t[4] = bias ? bias[oc] : 0;
+            t[5] = p->out_c;
+            t[6] = p->out_w * p->out_c;
         }
-        r.all_fast = 1;
+        r.all_fast = mode != TP_RQ_GENERAL;
     }
     sat = r.all_fast && p->act_min == -128 && p->act_max == 127;
     (void)sat;
