@@ -302,9 +302,9 @@ static void dw_ring(const tp_conv_params_t *p, const int8_t *input, const int8_t
 }
 
 /* ---- 3x3, depth multiplier 1, C % 4 == 0, stride 1 along a line: int16 pair ring, 2 MACs per SMLAD ---------
- * A "line" is an output row (stride_w == 1) or, when stride_h == 1 and the outputs are taller than wide (or
+ * A "line" is an output row (stride_w 1 or 2) or, when stride_h == 1 and the outputs are taller than wide (or
  * stride_w != 1), an output column: the kernel walks the longer side; at least 8 outputs a line (shorter lines
- * keep the row ring below). Per channel group of 4 (outermost loop)
+ * keep the row ring below); stride 2 along the line: see pr2_line_sat. Per channel group of 4 (outermost loop)
  * the 3 input lines an output line reads are kept unpacked in a ring of 3 slots: word k of channel j in slot
  * q holds padded line pixels 2k, 2k+1 of that channel (input offset added) at word ((k * 3 + q) * 4 + j).
  * Four outputs t..t+3 along the line read words k..k+2 (t = 2k) of each slot: per filter row, 2 SMLAD with
@@ -314,7 +314,8 @@ static void dw_ring(const tp_conv_params_t *p, const int8_t *input, const int8_t
  * of the filter row in slot q. A group whose channels all take the one-SMLAL requantization, with activation
  * range [-128, 127] and small bias, runs doubled: weights and bias times 2, then one SMMLAR does the rounding
  * multiply (H = 2 * tp_rq's hi, rs = its rs1 + 1); other groups keep plain values and requantize in C.
- * Scratch bytes: 48 * Kp + 624 with Kp = 2 * ceil(n / 4) + 1 words a line, n the outputs along a line. */
+ * Scratch bytes: 48 * Kp + 624 with Kp = 2 * ceil(n / 4) + 1 words a line (stride 2 along it: n + 1), n the
+ * outputs along a line. */
 #define PR_BLK 13
 
 static inline uint32_t pr_pack(int32_t lo, int32_t hi) { return ((uint32_t)hi << 16) | ((uint32_t)lo & 0xFFFFu); }
@@ -329,7 +330,7 @@ typedef struct {
     int32_t ostride;      /* output bytes from one output to the next along the line */
 } pr_args_t;
 
-/* n words of a line's interior (both pixels valid) from s, every ps bytes, into o: 21 cycles a word. */
+/* n words of a line's interior (both pixels valid) from s, every ps bytes, into o: about 19 cycles a word. */
 #if TP_CM4_DSP
 __attribute__((naked, noinline)) static void pr_unpack_run(__attribute__((unused)) const int8_t *s,
                                                            __attribute__((unused)) int32_t ps,
@@ -339,7 +340,42 @@ __attribute__((naked, noinline)) static void pr_unpack_run(__attribute__((unused
 {
     __asm volatile(
         "ldr r12, [sp]\n\t"
-        "push {r4-r9}\n\t"
+        "push {r4-r11, lr}\n\t"
+        "add r9, r1, r1, lsl #1\n\t"
+        "subs r3, r3, #2\n\t"
+        "blt 2f\n\t"
+        /* two words a turn: one chain of 4 loads, one loop test */
+        "3:\n\t"
+        "ldr r4, [r0]\n\t"
+        "ldr r6, [r0, r1]\n\t"
+        "ldr r10, [r0, r1, lsl #1]\n\t"
+        "ldr r11, [r0, r9]\n\t"
+        "add r0, r0, r1, lsl #2\n\t"
+        "sxtab16 r5, r12, r4\n\t"
+        "sxtab16 r8, r12, r4, ror #8\n\t"
+        "sxtab16 r7, r12, r6\n\t"
+        "sxtab16 lr, r12, r6, ror #8\n\t"
+        "pkhbt r4, r5, r7, lsl #16\n\t"
+        "pkhtb r6, r7, r5, asr #16\n\t"
+        "pkhbt r5, r8, lr, lsl #16\n\t"
+        "pkhtb r7, lr, r8, asr #16\n\t"
+        "stm r2, {r4-r7}\n\t"
+        "sxtab16 r5, r12, r10\n\t"
+        "sxtab16 r8, r12, r10, ror #8\n\t"
+        "sxtab16 r7, r12, r11\n\t"
+        "sxtab16 lr, r12, r11, ror #8\n\t"
+        "pkhbt r4, r5, r7, lsl #16\n\t"
+        "pkhtb r6, r7, r5, asr #16\n\t"
+        "pkhbt r5, r8, lr, lsl #16\n\t"
+        "pkhtb r7, lr, r8, asr #16\n\t"
+        "adds r2, r2, #48\n\t"
+        "stm r2, {r4-r7}\n\t"
+        "adds r2, r2, #48\n\t"
+        "subs r3, r3, #2\n\t"
+        "bge 3b\n\t"
+        "2:\n\t"
+        "adds r3, r3, #2\n\t"
+        "beq 4f\n\t"
         "1:\n\t"
         "ldr r4, [r0]\n\t"
         "ldr r6, [r0, r1]\n\t"
@@ -356,8 +392,8 @@ __attribute__((naked, noinline)) static void pr_unpack_run(__attribute__((unused
         "adds r2, r2, #48\n\t"
         "subs r3, r3, #1\n\t"
         "bne 1b\n\t"
-        "pop {r4-r9}\n\t"
-        "bx lr\n\t");
+        "4:\n\t"
+        "pop {r4-r11, pc}\n\t");
 }
 #else
 static void pr_unpack_run(const int8_t *s, int32_t ps, uint32_t *o, int32_t n, uint32_t off2)
@@ -424,11 +460,12 @@ static inline int32_t pr_half(const uint32_t *ring, int32_t q, int32_t j, int32_
     return (int32_t)(int16_t)(uint16_t)(t & 1 ? v >> 16 : v & 0xFFFFu);
 }
 
-/* acc + the 9 taps of output t, channel j (the block's pairs, plain or doubled) */
-static int32_t pr_acc(const uint32_t *ring, const int32_t *bk, int32_t j, int32_t t)
+/* acc + the 9 taps of output t, channel j (the block's pairs, plain or doubled), s the stride along the line */
+static int32_t pr_acc(const uint32_t *ring, const int32_t *bk, int32_t j, int32_t t, int32_t s)
 {
     uint32_t acc = (uint32_t)bk[0];
     int32_t q;
+    t *= s;
     for (q = 0; q < 3; q++) {
         const uint32_t w01 = (uint32_t)bk[4 + 3 * q], w12 = (uint32_t)bk[5 + 3 * q];
         acc += (uint32_t)(pr_half(ring, q, j, t) * (int32_t)(int16_t)(uint16_t)(w01 & 0xFFFFu));
@@ -570,11 +607,112 @@ __attribute__((naked, noinline)) static void pr_line_sat(__attribute__((unused))
         "add sp, sp, #8\n\t"
         "pop {r4-r11, pc}\n\t");
 }
+/* Stride 2 along the line: output t reads pixels 2t, 2t+1 (word t, SMLAD with (w0, w1)) and 2t+2 (word t+1's
+ * low half, SMLABT with (w1, w2)'s high half), so 4 outputs read words k..k+4 per filter row: 7 loads and 8
+ * MACs for 12. Same ring and blocks as stride 1, Kp = n + 1 words a line. */
+#define PR2_ROW0                                                                                                   \
+    "ldr lr, [r1]\n\t"                                                                                             \
+    "ldr r11, [r1, #16]\n\t"                                                                                       \
+    "ldr r8, [r0]\n\t"                                                                                             \
+    "ldr r9, [r0, #48]\n\t"                                                                                        \
+    "ldr r10, [r0, #96]\n\t"                                                                                       \
+    "smlad r4, r8, r11, lr\n\t"                                                                                    \
+    "smlad r5, r9, r11, lr\n\t"                                                                                    \
+    "smlad r6, r10, r11, lr\n\t"                                                                                   \
+    "ldr r8, [r0, #144]\n\t"                                                                                       \
+    "smlad r7, r8, r11, lr\n\t"                                                                                    \
+    "ldr lr, [r1, #20]\n\t"                                                                                        \
+    "ldr r11, [r0, #192]\n\t"                                                                                      \
+    "smlabt r4, r9, lr, r4\n\t"                                                                                    \
+    "smlabt r5, r10, lr, r5\n\t"                                                                                   \
+    "smlabt r6, r8, lr, r6\n\t"                                                                                    \
+    "smlabt r7, r11, lr, r7\n\t"
+#define PR2_ROW(q)                                                                                                 \
+    "ldr r11, [r1, #16+" #q "*12]\n\t"                                                                             \
+    "ldr lr, [r1, #20+" #q "*12]\n\t"                                                                              \
+    "ldr r8, [r0, #" #q "*16]\n\t"                                                                                 \
+    "ldr r9, [r0, #" #q "*16+48]\n\t"                                                                              \
+    "ldr r10, [r0, #" #q "*16+96]\n\t"                                                                             \
+    "smlad r4, r8, r11, r4\n\t"                                                                                    \
+    "smlabt r4, r9, lr, r4\n\t"                                                                                    \
+    "smlad r5, r9, r11, r5\n\t"                                                                                    \
+    "smlabt r5, r10, lr, r5\n\t"                                                                                   \
+    "smlad r6, r10, r11, r6\n\t"                                                                                   \
+    "ldr r8, [r0, #" #q "*16+144]\n\t"                                                                             \
+    "ldr r9, [r0, #" #q "*16+192]\n\t"                                                                             \
+    "smlabt r6, r8, lr, r6\n\t"                                                                                    \
+    "smlad r7, r8, r11, r7\n\t"                                                                                    \
+    "smlabt r7, r9, lr, r7\n\t"
+/* one output: per filter row 2 loads of the line, 2 of the filter */
+#define PR2_ROW1(q)                                                                                                \
+    "ldr r11, [r1, #16+" #q "*12]\n\t"                                                                             \
+    "ldr lr, [r1, #20+" #q "*12]\n\t"                                                                              \
+    "ldr r8, [r0, #" #q "*16]\n\t"                                                                                 \
+    "ldr r9, [r0, #" #q "*16+48]\n\t"                                                                              \
+    "smlad r4, r8, r11, r4\n\t"                                                                                    \
+    "smlabt r4, r9, lr, r4\n\t"
+/* One output line of the 4 channels of a group (a doubled group), stride 2 along the line. */
+__attribute__((naked, noinline)) static void pr2_line_sat(__attribute__((unused)) const pr_args_t *a)
+{
+    __asm volatile(
+        "push {r4-r11, lr}\n\t"
+        "sub sp, sp, #8\n\t"
+        "str r0, [sp]\n\t"
+        "movs r12, #0\n\t"
+        "str r12, [sp, #4]\n\t"
+        "ldr r3, [r0, #20]\n\t"
+        "0:\n\t"
+        "ldr lr, [sp]\n\t"
+        "ldr r12, [sp, #4]\n\t"
+        "ldr r0, [lr]\n\t"
+        "ldr r1, [lr, #4]\n\t"
+        "ldr r2, [lr, #8]\n\t"
+        "add r0, r0, r12, lsl #2\n\t"
+        "movs r4, #52\n\t"
+        "mla r1, r12, r4, r1\n\t"
+        "add r2, r2, r12\n\t"
+        "ldr r12, [lr, #12]\n\t"
+        "cmp r12, #0\n\t"
+        "beq 2f\n\t"
+        "1:\n\t"
+        PR2_ROW0 PR2_ROW(1) PR2_ROW(2) PR_CONSTS
+        PR_RQ("r4") "strb r11, [r2]\n\t"
+        PR_RQ("r5") "strb r11, [r2, r3]\n\t"
+        "add r2, r2, r3, lsl #1\n\t"
+        PR_RQ("r6") "strb r11, [r2]\n\t"
+        PR_RQ("r7") "strb r11, [r2, r3]\n\t"
+        "add r2, r2, r3, lsl #1\n\t"
+        "adds r0, r0, #192\n\t"
+        "subs r12, r12, #1\n\t"
+        "bne 1b\n\t"
+        "2:\n\t"
+        "ldr lr, [sp]\n\t"
+        "ldr r12, [lr, #16]\n\t"
+        "cmp r12, #0\n\t"
+        "beq 3f\n\t"
+        "6:\n\t"
+        "ldr r4, [r1]\n\t"
+        PR2_ROW1(0) PR2_ROW1(1) PR2_ROW1(2) PR_CONSTS
+        PR_RQ("r4") "strb r11, [r2]\n\t"
+        "add r2, r2, r3\n\t"
+        "adds r0, r0, #48\n\t"
+        "subs r12, r12, #1\n\t"
+        "bne 6b\n\t"
+        "3:\n\t"
+        "ldr r12, [sp, #4]\n\t"
+        "adds r12, r12, #1\n\t"
+        "str r12, [sp, #4]\n\t"
+        "cmp r12, #4\n\t"
+        "bne 0b\n\t"
+        "add sp, sp, #8\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
 #endif
 
 static void dw_pair(const tp_conv_params_t *p, int transposed, const int8_t *input, const int8_t *filter,
                     const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output)
 {
+    const int32_t sl = transposed ? p->stride_h : p->stride_w; /* along a line: 1 or 2 */
     const int32_t C = p->in_c;
     /* along a line: outputs n, input pixels len (stride ps bytes), padding pl; across: lines, stride, padding */
     const int32_t n = transposed ? p->out_h : p->out_w, len = transposed ? p->in_h : p->in_w;
@@ -583,7 +721,7 @@ static void dw_pair(const tp_conv_params_t *p, int transposed, const int8_t *inp
     const int32_t sa = transposed ? p->stride_w : p->stride_h, pa = transposed ? p->pad_w : p->pad_h;
     const int32_t lstride = transposed ? C : p->in_w * C; /* input bytes from one line to the next */
     const int32_t ostr = transposed ? p->out_w * C : C, olstr = transposed ? C : p->out_w * C;
-    const int32_t Kp = 2 * ((n + 3) >> 2) + 1;
+    const int32_t Kp = sl == 2 ? n + 1 : 2 * ((n + 3) >> 2) + 1;
     const uint32_t off2 = tp_dup16(p->input_offset);
     uint32_t *ring = (uint32_t *)(void *)p->scratch;
     int32_t *blocks = (int32_t *)(ring + 12 * Kp);
@@ -640,14 +778,18 @@ static void dw_pair(const tp_conv_params_t *p, int transposed, const int8_t *inp
                     pr_args_t a;
                     a.ring = ring, a.blk = blocks + rot * 4 * PR_BLK, a.out = out;
                     a.passes = n >> 2, a.tail = n & 3, a.ostride = ostr;
-                    pr_line_sat(&a);
+                    if (sl == 2) {
+                        pr2_line_sat(&a);
+                    } else {
+                        pr_line_sat(&a);
+                    }
                     continue;
                 }
 #endif
                 for (j = 0; j < 4; j++) {
                     const int32_t *bk = blocks + (rot * 4 + j) * PR_BLK;
                     for (t = 0; t < n; t++) {
-                        const int32_t acc = pr_acc(ring, bk, j, t);
+                        const int32_t acc = pr_acc(ring, bk, j, t, sl);
                         if (doubled) {
                             const int64_t v = (int64_t)(bk[1] + (acc >> 31)) * 4294967296LL +
                                               (int64_t)acc * bk[2] + 0x80000000LL;
@@ -1090,9 +1232,9 @@ void tp_depthwise_conv_2d_s8(const tp_conv_params_t *p, const int8_t *input, con
         return;
     }
     if (p->scratch && p->k_h == 3 && p->k_w == 3) {
-        /* the pair ring's per-group setup pays from 8 outputs a line on */
+        /* the pair ring's per-group setup pays from 8 outputs a line on; stride 1 or 2 along the line */
         const int transposed = p->stride_h == 1 && (p->stride_w != 1 || p->out_h > p->out_w);
-        if ((transposed || p->stride_w == 1) && (transposed ? p->out_h : p->out_w) >= 8) {
+        if ((transposed || p->stride_w <= 2) && (transposed ? p->out_h : p->out_w) >= 8) {
             dw_pair(p, transposed, input, filter, bias, mult, shift, output);
             return;
         }

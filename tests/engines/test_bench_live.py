@@ -43,6 +43,8 @@ def test_live_tflm_agrees_with_the_baseline_table(tmp_path: Path, engine_library
     assert len(run.outputs) == 5 and check_outputs(path, run.outputs)
     if engine == "tflm-cmsis-nn":  # and tinyperf's generated code gives the same bits as TFLM on the device
         assert bench_model(path, name, work=tmp_path / "tinyperf").outputs == run.outputs
+        # the cycle counts BASELINES records for the cycle target are this run's
+        assert run.cycles is not None and run.cycles.cycles == BASELINES[name].cycles
     # counts repeat: a second run of the same ELF-to-be gives the same figure
     assert bench_tflm(path, engine, engine_library(engine, "qemu_m4"), work=tmp_path / "again").instructions == \
         run.instructions

@@ -334,6 +334,7 @@ static int conv_case(int32_t k, int depthwise)
         p.pad_w = range(0, 2);
         p.in_h = range(3, 9);
         p.in_w = range(3, 9);
+        if (p.stride_w == 2 && rnd() % 2) p.in_w = range(14, 22); /* the pair ring's stride-2 lines (>= 8) */
         p.out_h = (p.in_h + 2 * p.pad_h - 3) / p.stride_h + 1;
         p.out_w = (p.in_w + 2 * p.pad_w - 3) / p.stride_w + 1;
         if (rnd() % 2) {

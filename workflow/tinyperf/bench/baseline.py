@@ -1,5 +1,9 @@
 """TFLM + CMSIS-NN figures on qemu_m4 (mps2-an386, -icount shift=0) from shared/reference/tflm_baseline.md.
 
+Cycles are the cycle model's (tinyperf.cycles: Cortex-M4 TRM timings, zero wait states) count of the same
+Invoke(), as `tinyperf bench --tflm tflm-cmsis-nn=LIB` counts it live (2026-12-03, TFLM and CMSIS-NN at the
+pinned engine sources); deterministic, so a live run reproduces them while the model and sources are unchanged.
+
 Instructions are one Invoke() after a warm-up; arena is arena_used_bytes; flash is text + data of the whole
 benchmark ELF (interpreter, CMSIS-NN kernels, harness, newlib-nano and the model flatbuffer), the default
 CMSIS-NN op registrations.
@@ -20,6 +24,11 @@ class Baseline:
     arena_bytes: int  # TFLM + CMSIS-NN arena_used_bytes
     flash_bytes: int  # text + data of the CMSIS-NN benchmark ELF
     sha256: str = ""  # of the reference int8 file
+    cycles: int = 0  # TFLM + CMSIS-NN cycles by tinyperf.cycles (0: not recorded)
+
+    @property
+    def target_cycles(self) -> int:
+        return self.cycles // 2
 
     @property
     def target_instructions(self) -> int:
@@ -35,17 +44,17 @@ BASELINES: dict[str, Baseline] = {
     b.model: b
     for b in (
         Baseline("kws", "kws/kws_ref_model.tflite", 2_660_000, 7_699_892, 43_042_471, 22_812, 139_412 + 104,
-                 "aeea436800704fce17b17292e4412630ad856e9d777c044c64ef748a880bd0ae"),
+                 "aeea436800704fce17b17292e4412630ad856e9d777c044c64ef748a880bd0ae", 9_222_150),
         Baseline("vww", "vww/vww_96_int8.tflite", 7_490_000, 24_101_962, 100_250_553, 100_700, 418_796 + 104,
-                 "597a384c8c2c8a1276f04702f25013b7838f2f814f1ca7c174d295b73e3d6b7b"),
+                 "597a384c8c2c8a1276f04702f25013b7838f2f814f1ca7c174d295b73e3d6b7b", 29_185_407),
         Baseline("ic", "ic/pretrainedResnet_quant.tflite", 12_500_000, 29_863_352, 107_404_887, 54_988,
-                 178_832 + 104, "3c002613d1b2475eb51dd78dfb85a546c8ae658dee71cf6ade43b022fe205415"),
+                 178_832 + 104, "3c002613d1b2475eb51dd78dfb85a546c8ae658dee71cf6ade43b022fe205415", 36_211_119),
         Baseline("ic2", "ic/pretrainedResnet_large_int8.tflite", 76_470_000, 145_515_698, 519_595_241, 133_612,
-                 592_392 + 104, "dc27dcd823f5665533352f7da516b0c9bc6f089914b8283782e55961b3423fcf"),
+                 592_392 + 104, "dc27dcd823f5665533352f7da516b0c9bc6f089914b8283782e55961b3423fcf", 171_658_749),
         Baseline("ad", "ad/ad01_int8.tflite", 260_000, 582_944, 1_952_292, 2_568, 310_116,
-                 "87cf24194ef93d1d9b11a591d805526b98008e351655d29883c825c9c106ba24"),
+                 "87cf24194ef93d1d9b11a591d805526b98008e351655d29883c825c9c106ba24", 718_058),
         Baseline("sww", "sww/str_ww_ref_model.tflite", 830_000, 2_227_099, 8_284_980, 16_584, 156_916 + 104,
-                 "3af8550895ba7d5c584277102b5075c52dcfa63ba9d2b2240f37c4e6abd5dd2b"),
+                 "3af8550895ba7d5c584277102b5075c52dcfa63ba9d2b2240f37c4e6abd5dd2b", 2_718_487),
     )
 }
 

@@ -49,6 +49,9 @@ def row(run: BenchRun, base: Baseline | None, board: str, exact: bool | None = N
             meets_arena=run.arena_bytes <= base.target_arena,
             meets_flash=run.flash_bytes <= base.flash_bytes,
         )
+        if base.cycles and run.cycles is not None:
+            r.update(tflm_cycles=base.cycles, cycles_ratio=_ratio(run.cycles.cycles, base.cycles),
+                     meets_cycles=run.cycles.cycles <= base.target_cycles)
     r["layers"] = layers(run)
     return r
 

@@ -54,12 +54,13 @@ def conv_scratch(params: dict) -> int:
 
 
 def dw_pair(params: dict) -> tuple[bool, int]:
-    """Whether tp_depthwise_conv_2d_cm4.c's pair-ring path runs (a ring layer with stride 1 along its lines), and
-    its outputs along a line (at least 8): columns when stride_h is 1 and the outputs are taller than wide (or
-    stride_w > 1)."""
+    """Whether tp_depthwise_conv_2d_cm4.c's pair-ring path runs (a ring layer with stride 1 or 2 along its lines),
+    and its words a line Kp (2 * ceil(n / 4) + 1, stride 2: n + 1) for n outputs along a line (at least 8):
+    columns when stride_h is 1 and the outputs are taller than wide (or stride_w > 1)."""
     transposed = params["stride_h"] == 1 and (params["stride_w"] != 1 or params["out_h"] > params["out_w"])
     n = params["out_h"] if transposed else params["out_w"]
-    return dw_ring(params) and (transposed or params["stride_w"] == 1) and n >= 8, n
+    kp = n + 1 if not transposed and params["stride_w"] == 2 else 2 * ((n + 3) // 4) + 1
+    return dw_ring(params) and (transposed or params["stride_w"] <= 2) and n >= 8, kp
 
 
 def dw_taps_k1(params: dict) -> bool:
@@ -71,7 +72,7 @@ def dw_taps_k1(params: dict) -> bool:
 
 
 def depthwise_scratch(params: dict) -> int:
-    """Pair ring: 3 slots x 4 channels x Kp words, Kp = 2 * ceil(n / 4) + 1, then 3 x 4 blocks of 13 words. Row
+    """Pair ring: 3 slots x 4 channels x Kp words (Kp from dw_pair), then 3 x 4 blocks of 13 words. Row
     ring: int16 row ring, unpacked filter, bias + requantization words. Time pairs (k x 1): 2 * ceil(n / 2) + 2J - 2
     pair rows of 16 bytes, 4 blocks of 4 + J words (J = ceil(k / 2)), a dummy output word. Otherwise none."""
     if dw_taps_k1(params):
@@ -79,9 +80,9 @@ def depthwise_scratch(params: dict) -> int:
         return 16 * (2 * ((params["out_h"] + 1) // 2) + 2 * j - 2) + 16 * (4 + j) + 4
     if not dw_ring(params):
         return 0
-    pair, n = dw_pair(params)
+    pair, kp = dw_pair(params)
     if pair:
-        return 48 * (2 * ((n + 3) // 4) + 1) + 624
+        return 48 * kp + 624
     c, kh, kw = params["in_c"], params["k_h"], params["k_w"]
     wp = (params["out_w"] - 1) * params["stride_w"] + kw
     return 2 * c * (kh * wp + kh * kw) + 16 * c
