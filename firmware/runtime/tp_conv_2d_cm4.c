@@ -713,6 +713,153 @@ __attribute__((naked, noinline)) static void name(TP_ARG const pairs_t *c, TP_AR
         "add sp, sp, #28\n\t"                                                                                         \
         "pop {r4-r11, pc}\n\t");                                                                                      \
 }
+/* The SMMLAR form (codegen's p->group 1: the bias holds 256 * c, the sums exact in one pass with c included):
+ * the sums start at 256 * c, so x2 = acc ASR 7 is twice the accumulator and SMMLAR(x2, m) its doubling high
+ * multiply, rounded; the table's (m, C, rs) per filter has C = 2^(rs-1) + zp * 2^rs - the sign nudge added
+ * per output - so ASR rs ends the rounding right shift with the zero point in (tp_fully_connected_cm4.c's
+ * form). With tiny scales (rs > 23) C leaves the zero point out and r9 adds it after the shift. */
+__attribute__((naked, noinline)) static void pairs1_mm(TP_ARG const pairs_t *c, TP_ARG const int8_t *w)
+{
+    __asm volatile(
+        "push {r4-r11, lr}\n\t"
+        "ldm r0, {r2, r3, r4, r5, r6, r7, r8}\n\t"
+        "push {r2, r3, r4, r5, r6, r7, r8}\n\t"
+        "5:\n\t"
+        "ldr r9, [sp, #4]\n\t"
+        "ldrd r3, r6, [r9]\n\t"
+        "mov r4, r3\n\t"
+        "mov r5, r3\n\t"
+        "mov r7, r6\n\t"
+        "mov r8, r6\n\t"
+        "ldrd r0, r2, [sp, #16]\n\t"
+        TP_PAIR_LOOP
+        "ldm sp, {r0, r9, lr}\n\t"
+        "adds r9, r9, #8\n\t"
+        "ldm r9!, {r10, r11, r12}\n\t"
+        "str r9, [sp, #4]\n\t"
+        "asr r3, r3, #7\n\t"
+        "add r2, r11, r3, asr #31\n\t"
+        "smmlar r2, r3, r10, r2\n\t"
+        "asr r2, r2, r12\n\t"
+        "ssat r2, #8, r2\n\t"
+        "strb r2, [lr]\n\t"
+        "asr r4, r4, #7\n\t"
+        "add r2, r11, r4, asr #31\n\t"
+        "smmlar r2, r4, r10, r2\n\t"
+        "asr r2, r2, r12\n\t"
+        "ssat r2, #8, r2\n\t"
+        "strb r2, [lr, r0]\n\t"
+        "asr r5, r5, #7\n\t"
+        "add r2, r11, r5, asr #31\n\t"
+        "smmlar r2, r5, r10, r2\n\t"
+        "asr r2, r2, r12\n\t"
+        "ssat r2, #8, r2\n\t"
+        "strb r2, [lr, r0, lsl #1]\n\t"
+        "ldr r2, [sp, #4]\n\t"
+        "ldm r2!, {r10, r11, r12}\n\t"
+        "str r2, [sp, #4]\n\t"
+        "adds lr, lr, #1\n\t"
+        "asr r6, r6, #7\n\t"
+        "add r2, r11, r6, asr #31\n\t"
+        "smmlar r2, r6, r10, r2\n\t"
+        "asr r2, r2, r12\n\t"
+        "ssat r2, #8, r2\n\t"
+        "strb r2, [lr]\n\t"
+        "asr r7, r7, #7\n\t"
+        "add r2, r11, r7, asr #31\n\t"
+        "smmlar r2, r7, r10, r2\n\t"
+        "asr r2, r2, r12\n\t"
+        "ssat r2, #8, r2\n\t"
+        "strb r2, [lr, r0]\n\t"
+        "asr r8, r8, #7\n\t"
+        "add r2, r11, r8, asr #31\n\t"
+        "smmlar r2, r8, r10, r2\n\t"
+        "asr r2, r2, r12\n\t"
+        "ssat r2, #8, r2\n\t"
+        "strb r2, [lr, r0, lsl #1]\n\t"
+        "adds lr, lr, #1\n\t"
+        "str lr, [sp, #8]\n\t"
+        "ldr r2, [sp, #12]\n\t"
+        "cmp lr, r2\n\t"
+        "bne 5b\n\t"
+        "add sp, sp, #28\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+__attribute__((naked, noinline)) static void pairs1_mmz(TP_ARG const pairs_t *c, TP_ARG const int8_t *w)
+{
+    __asm volatile(
+        "push {r4-r11, lr}\n\t"
+        "ldm r0, {r2, r3, r4, r5, r6, r7, r8}\n\t"
+        "push {r2, r3, r4, r5, r6, r7, r8}\n\t"
+        "5:\n\t"
+        "ldr r9, [sp, #4]\n\t"
+        "ldrd r3, r6, [r9]\n\t"
+        "mov r4, r3\n\t"
+        "mov r5, r3\n\t"
+        "mov r7, r6\n\t"
+        "mov r8, r6\n\t"
+        "ldrd r0, r2, [sp, #16]\n\t"
+        TP_PAIR_LOOP
+        "ldm sp, {r0, r9, lr}\n\t"
+        "adds r9, r9, #8\n\t"
+        "ldm r9!, {r10, r11, r12}\n\t"
+        "str r9, [sp, #4]\n\t"
+        "ldr r9, [sp, #24]\n\t"
+        "asr r3, r3, #7\n\t"
+        "add r2, r11, r3, asr #31\n\t"
+        "smmlar r2, r3, r10, r2\n\t"
+        "asr r2, r2, r12\n\t"
+        "add r2, r2, r9\n\t"
+        "ssat r2, #8, r2\n\t"
+        "strb r2, [lr]\n\t"
+        "asr r4, r4, #7\n\t"
+        "add r2, r11, r4, asr #31\n\t"
+        "smmlar r2, r4, r10, r2\n\t"
+        "asr r2, r2, r12\n\t"
+        "add r2, r2, r9\n\t"
+        "ssat r2, #8, r2\n\t"
+        "strb r2, [lr, r0]\n\t"
+        "asr r5, r5, #7\n\t"
+        "add r2, r11, r5, asr #31\n\t"
+        "smmlar r2, r5, r10, r2\n\t"
+        "asr r2, r2, r12\n\t"
+        "add r2, r2, r9\n\t"
+        "ssat r2, #8, r2\n\t"
+        "strb r2, [lr, r0, lsl #1]\n\t"
+        "ldr r2, [sp, #4]\n\t"
+        "ldm r2!, {r10, r11, r12}\n\t"
+        "str r2, [sp, #4]\n\t"
+        "adds lr, lr, #1\n\t"
+        "asr r6, r6, #7\n\t"
+        "add r2, r11, r6, asr #31\n\t"
+        "smmlar r2, r6, r10, r2\n\t"
+        "asr r2, r2, r12\n\t"
+        "add r2, r2, r9\n\t"
+        "ssat r2, #8, r2\n\t"
+        "strb r2, [lr]\n\t"
+        "asr r7, r7, #7\n\t"
+        "add r2, r11, r7, asr #31\n\t"
+        "smmlar r2, r7, r10, r2\n\t"
+        "asr r2, r2, r12\n\t"
+        "add r2, r2, r9\n\t"
+        "ssat r2, #8, r2\n\t"
+        "strb r2, [lr, r0]\n\t"
+        "asr r8, r8, #7\n\t"
+        "add r2, r11, r8, asr #31\n\t"
+        "smmlar r2, r8, r10, r2\n\t"
+        "asr r2, r2, r12\n\t"
+        "add r2, r2, r9\n\t"
+        "ssat r2, #8, r2\n\t"
+        "strb r2, [lr, r0, lsl #1]\n\t"
+        "adds lr, lr, #1\n\t"
+        "str lr, [sp, #8]\n\t"
+        "ldr r2, [sp, #12]\n\t"
+        "cmp lr, r2\n\t"
+        "bne 5b\n\t"
+        "add sp, sp, #28\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+
 /* longer filters: segments of TP_SEG chunks folded into the sums on the stack */
 #define TP_PAIRSN(name, ZADD)                                                                                         \
 __attribute__((naked, noinline)) static void name(TP_ARG const pairs_t *c, TP_ARG const int8_t *w)                    \
@@ -950,6 +1097,8 @@ static void conv_pairs(const tp_conv_params_t *p, const int8_t *input, const int
     int32_t *tab = (int32_t *)(void *)(part + ((3 * oc_n + 3) & ~3));
     int8_t *stage = (int8_t *)(tab + 4 * oc_n);
     int32_t b, pix, oc, px, all_fast, zadd;
+    /* codegen's SMMLAR form (the bias is 256 * c) runs in pairs1_mm where the range is int8's, else c again */
+    const int mm = p->group == 1, use_mm = TP_CM4_DSP && mm && lo == -128 && hi == 127 && nch <= p->chunk;
     fill_t fl;
     const fill_t *fillp = 0;
     if (((p->k_w * p->k_c) & 3) == 0) { /* whole-word rows: interior fields in assembly */
@@ -960,16 +1109,31 @@ static void conv_pairs(const tp_conv_params_t *p, const int8_t *input, const int
         fl.pxs = p->stride_w * p->k_c;
         fillp = &fl;
     }
-    {
+    if (use_mm) { /* (m, C, rs) per filter: see pairs1_mm */
+        int tiny = 0;
+        uint32_t z;
+        for (oc = 0; oc < oc_n; oc++) tiny |= shift[oc] < -23;
+        z = tiny ? 0u : (uint32_t)oo;
+        for (oc = 0; oc < oc_n; oc++) {
+            int32_t *t = tab + 8 * (oc >> 1) + 3 * (oc & 1);
+            const int dead = mult[oc] == 0; /* (1 + 2 zp - nudge) >> 1 = zp */
+            tab[8 * (oc >> 1) + (oc & 1)] = c[oc];
+            t[2] = mult[oc];
+            t[3] = (int32_t)(dead ? 1u + 2u * z : (1u << (-shift[oc] - 1)) + (z << -shift[oc]));
+            t[4] = dead ? 1 : -shift[oc];
+        }
+        all_fast = 1;
+        zadd = tiny ? oo : 0;
+    } else {
         const int mode = tp_rq_mode(mult, shift, oc_n);
         for (oc = 0; oc < oc_n; oc++) { /* per pair: c_a, c_b, then (m, hi, rs1) of a and of b */
-            int32_t *t = tab + 8 * (oc >> 1);
+            int32_t *t = tab + 8 * (oc >> 1) + 3 * (oc & 1);
             tp_rq_t q;
             tp_rq_for(&q, mult[oc], shift[oc], oo, mode);
-            t[oc & 1] = c[oc];
-            t[2 + 3 * (oc & 1)] = q.m;
-            t[3 + 3 * (oc & 1)] = q.hi;
-            t[4 + 3 * (oc & 1)] = q.rs1;
+            tab[8 * (oc >> 1) + (oc & 1)] = mm ? c[oc] >> 8 : c[oc]; /* (SMMLAR form elsewhere: c again) */
+            t[2] = q.m;
+            t[3] = q.hi;
+            t[4] = q.rs1;
         }
         all_fast = mode != TP_RQ_GENERAL;
         zadd = mode == TP_RQ_ZADD ? oo : 0;
@@ -1011,7 +1175,7 @@ static void conv_pairs(const tp_conv_params_t *p, const int8_t *input, const int
         filled:
 #endif
 #if TP_CM4_DSP
-            if (all_fast && ((lo == -128 && hi == 127) || (lo == -128 && !zadd))) {
+            if (use_mm || (all_fast && ((lo == -128 && hi == 127) || (lo == -128 && !zadd)))) {
                 pairs_t ctx;
                 const int single = nch <= TP_SEG || nch <= p->chunk; /* codegen: exact in one */
                 ctx.xs = xs;
@@ -1021,7 +1185,9 @@ static void conv_pairs(const tp_conv_params_t *p, const int8_t *input, const int
                 ctx.s = oc_n;
                 ctx.end = ctx.o + oc_n;
                 ctx.zadd = zadd;
-                if (hi < 127) {
+                if (use_mm) {
+                    (zadd ? pairs1_mmz : pairs1_mm)(&ctx, filter);
+                } else if (hi < 127) {
                     ctx.zadd = hi;
                     (single ? pairs1_top : pairsn_top)(&ctx, filter);
                 } else if (zadd) {

@@ -222,6 +222,7 @@ static int conv_overlapped(const tp_conv_params_t *p, int32_t k, int32_t n_in, i
  * 4-value chunk (K padded with zeros), odd bytes minus the sign of the even byte below, row constants
  * bias + input_offset*sum(w) + 127*sum(w_odd). Returns 0 where codegen keeps the model's layout. */
 static int8_t cw_packed[4 * MAX_W] __attribute__((aligned(4))); /* Winograd's U: 32 bytes per 9 taps */
+static int force_mm; /* this case aims at the SMMLAR form */
 static int32_t conv_const[MAX_C];
 static int conv_pack(tp_conv_params_t *p, int nb)
 {
@@ -250,7 +251,27 @@ static int conv_pack(tp_conv_params_t *p, int nb)
         }
         if (128 * a + 127 * (odd < 0 ? -odd : odd) >= (1 << 23)) p->chunk = 0;
     }
-    if (rnd() % 2) p->chunk = 0; /* (always valid: the segmented path) */
+    if (!force_mm && rnd() % 2) p->chunk = 0; /* (always valid: the segmented path) */
+    /* codegen's SMMLAR form (group 1, row constants x256): one pass with |c| inside the bound, int8's range,
+     * every multiplier in [2^30, 2^31) with right shift 2..31 or a dead channel */
+    p->group = 0;
+    if (p->chunk && p->act_min == -128 && p->act_max == 127 && (force_mm || rnd() % 4)) {
+        int ok = 1;
+        for (f = 0; f < p->out_c; f++) {
+            int32_t a = 0, odd = 0;
+            const int64_t cf = (int32_t)conv_const[f];
+            for (i = 0; i < K; i++) {
+                a += w[f * K + i] < 0 ? -w[f * K + i] : w[f * K + i];
+                odd += i % 2 ? w[f * K + i] : 0;
+            }
+            ok &= 128 * (int64_t)a + 127 * (odd < 0 ? -odd : odd) + (cf < 0 ? -cf : cf) < (1 << 23);
+            ok &= (mult[f] > (1 << 30) && shift[f] >= -31 && shift[f] <= -2) || (mult[f] == 0 && shift[f] == 0);
+        }
+        if (ok) {
+            for (f = 0; f < p->out_c; f++) conv_const[f] = (int32_t)((uint32_t)conv_const[f] * 256u);
+            p->group = 1;
+        }
+    }
     return 1;
 }
 
@@ -400,6 +421,19 @@ static int conv_case(int32_t k, int depthwise)
     p.scratch = rnd() % 8 || model_like ? scratch : 0;
     nb = rnd() % 5 != 0;
     fill_common(p.out_c, nb, &p.act_min, &p.act_max, &p.output_offset, &p.input_offset);
+    force_mm = model_like && !depthwise && rnd() % 3 == 0;
+    if (force_mm) { /* int8's range and a tiny scale with a small bias: the SMMLAR form, zero point after the shift */
+        int32_t ch;
+        p.act_min = -128;
+        p.act_max = 127;
+        for (ch = 0; ch < p.out_c; ch++) {
+            if (shift[ch] < -24) bias[ch] = nb ? range(-1000, 1000) : 0;
+        }
+        ch = (int32_t)(rnd() % (uint32_t)p.out_c);
+        mult[ch] = (int32_t)((1u << 30) + 1 + (rnd() % ((1u << 30) - 1)));
+        shift[ch] = range(-31, -24);
+        bias[ch] = nb ? range(-1000, 1000) : 0;
+    }
     fill_data(n_in, n_w);
     canary_fill(scratch, (int32_t)sizeof scratch);
     if (depthwise) {

@@ -205,8 +205,21 @@ def pack_conv_2d(low: Lowered) -> Lowered:
     # the 256-scaled sums are exact while |S| < 2^23: with these weights, for every input, in one pass?
     bound = 128 * np.abs(w).sum(axis=1) + 127 * np.abs(w[:, 1::2].sum(axis=1))
     one = chunks if int(bound.max()) < 2**23 else 0
-    return _with_row_constants(low, filt, inter, w, ", 2-filter interleaved (cortex-m4)",
-                               dict(p, packed=1, chunk=one), dict(low.info, packed="cortex-m4 2-filter"))
+    low = _with_row_constants(low, filt, inter, w, ", 2-filter interleaved (cortex-m4)",
+                              dict(p, packed=1, chunk=one), dict(low.info, packed="cortex-m4 2-filter"))
+    # the SMMLAR form (tp_conv_2d_cm4.c's pairs1_mm): one pass with the row constants in the sums (256 * c), so
+    # bound + |c| < 2^23, and every channel's multiplier in [2^30, 2^31) with right shift 2..31 (or a dead one)
+    req = next(c for c in low.consts if c.cname.endswith("_requant")).values.astype(np.int64)
+    mults, shifts = np.broadcast_to(req[0], (oc,)), np.broadcast_to(req[1], (oc,))
+    rowc = next(c for c in low.consts if c.cname.endswith("_bias")).values.astype(np.int64)
+    live = (mults > 2**30) & (shifts >= -31) & (shifts <= -2)
+    if (one and p["act_min"] == -128 and p["act_max"] == 127 and bool(np.all(live | ((mults == 0) & (shifts == 0))))
+            and int((bound + np.abs(rowc)).max()) < 2**23):
+        consts = [Const(c.cname, c.ctype, (256 * rowc).astype(np.int32), c.comment + " x256", c.is_weight)
+                  if c.cname.endswith("_bias") else c for c in low.consts]
+        low = Lowered(low.kernel, low.params_type, dict(low.params, group=1), low.call, consts, low.macs,
+                      dict(low.info, packed="cortex-m4 2-filter, SMMLAR"), low.in_place)
+    return low
 
 
 def _with_row_constants(low: Lowered, filt: Const, layout: np.ndarray, w: np.ndarray, note: str, params: dict,
