@@ -718,147 +718,56 @@ __attribute__((naked, noinline)) static void name(TP_ARG const pairs_t *c, TP_AR
  * multiply, rounded; the table's (m, C, rs) per filter has C = 2^(rs-1) + zp * 2^rs - the sign nudge added
  * per output - so ASR rs ends the rounding right shift with the zero point in (tp_fully_connected_cm4.c's
  * form). With tiny scales (rs > 23) C leaves the zero point out and r9 adds it after the shift. */
-__attribute__((naked, noinline)) static void pairs1_mm(TP_ARG const pairs_t *c, TP_ARG const int8_t *w)
-{
-    __asm volatile(
-        "push {r4-r11, lr}\n\t"
-        "ldm r0, {r2, r3, r4, r5, r6, r7, r8}\n\t"
-        "push {r2, r3, r4, r5, r6, r7, r8}\n\t"
-        "5:\n\t"
-        "ldr r9, [sp, #4]\n\t"
-        "ldrd r3, r6, [r9]\n\t"
-        "mov r4, r3\n\t"
-        "mov r5, r3\n\t"
-        "mov r7, r6\n\t"
-        "mov r8, r6\n\t"
-        "ldrd r0, r2, [sp, #16]\n\t"
-        TP_PAIR_LOOP
-        "ldm sp, {r0, r9, lr}\n\t"
-        "adds r9, r9, #8\n\t"
-        "ldm r9!, {r10, r11, r12}\n\t"
-        "str r9, [sp, #4]\n\t"
-        "asr r3, r3, #7\n\t"
-        "add r2, r11, r3, asr #31\n\t"
-        "smmlar r2, r3, r10, r2\n\t"
-        "asr r2, r2, r12\n\t"
-        "ssat r2, #8, r2\n\t"
-        "strb r2, [lr]\n\t"
-        "asr r4, r4, #7\n\t"
-        "add r2, r11, r4, asr #31\n\t"
-        "smmlar r2, r4, r10, r2\n\t"
-        "asr r2, r2, r12\n\t"
-        "ssat r2, #8, r2\n\t"
-        "strb r2, [lr, r0]\n\t"
-        "asr r5, r5, #7\n\t"
-        "add r2, r11, r5, asr #31\n\t"
-        "smmlar r2, r5, r10, r2\n\t"
-        "asr r2, r2, r12\n\t"
-        "ssat r2, #8, r2\n\t"
-        "strb r2, [lr, r0, lsl #1]\n\t"
-        "ldr r2, [sp, #4]\n\t"
-        "ldm r2!, {r10, r11, r12}\n\t"
-        "str r2, [sp, #4]\n\t"
-        "adds lr, lr, #1\n\t"
-        "asr r6, r6, #7\n\t"
-        "add r2, r11, r6, asr #31\n\t"
-        "smmlar r2, r6, r10, r2\n\t"
-        "asr r2, r2, r12\n\t"
-        "ssat r2, #8, r2\n\t"
-        "strb r2, [lr]\n\t"
-        "asr r7, r7, #7\n\t"
-        "add r2, r11, r7, asr #31\n\t"
-        "smmlar r2, r7, r10, r2\n\t"
-        "asr r2, r2, r12\n\t"
-        "ssat r2, #8, r2\n\t"
-        "strb r2, [lr, r0]\n\t"
-        "asr r8, r8, #7\n\t"
-        "add r2, r11, r8, asr #31\n\t"
-        "smmlar r2, r8, r10, r2\n\t"
-        "asr r2, r2, r12\n\t"
-        "ssat r2, #8, r2\n\t"
-        "strb r2, [lr, r0, lsl #1]\n\t"
-        "adds lr, lr, #1\n\t"
-        "str lr, [sp, #8]\n\t"
-        "ldr r2, [sp, #12]\n\t"
-        "cmp lr, r2\n\t"
-        "bne 5b\n\t"
-        "add sp, sp, #28\n\t"
-        "pop {r4-r11, pc}\n\t");
+/* requantize accumulator X of the SMMLAR form into r2 (m r10, C r11, rs r12; ZADD: r9 added) and store it */
+#define TP_PAIR_MM(X, ZADD, ADDR)                                                                                 \
+    "asr " X ", " X ", #7\n\t"                                                                                    \
+    "add r2, r11, " X ", asr #31\n\t"                                                                             \
+    "smmlar r2, " X ", r10, r2\n\t"                                                                               \
+    "asr r2, r2, r12\n\t"                                                                                         \
+    ZADD                                                                                                          \
+    "ssat r2, #8, r2\n\t"                                                                                         \
+    "strb r2, " ADDR "\n\t"
+#define TP_PAIRS1_MM(name, ZLOAD, ZADD)                                                                               \
+__attribute__((naked, noinline)) static void name(TP_ARG const pairs_t *c, TP_ARG const int8_t *w)                    \
+{                                                                                                                     \
+    __asm volatile(                                                                                                   \
+        "push {r4-r11, lr}\n\t"                                                                                       \
+        "ldm r0, {r2, r3, r4, r5, r6, r7, r8}\n\t"                                                                    \
+        "push {r2, r3, r4, r5, r6, r7, r8}\n\t"                                                                       \
+        "5:\n\t"                                                                                                      \
+        "ldr r9, [sp, #4]\n\t"                                                                                        \
+        "ldrd r3, r6, [r9]\n\t"                                                                                       \
+        "mov r4, r3\n\t"                                                                                              \
+        "mov r5, r3\n\t"                                                                                              \
+        "mov r7, r6\n\t"                                                                                              \
+        "mov r8, r6\n\t"                                                                                              \
+        "ldrd r0, r2, [sp, #16]\n\t"                                                                                  \
+        TP_PAIR_LOOP                                                                                                  \
+        "ldm sp, {r0, r9, lr}\n\t"                                                                                    \
+        "adds r9, r9, #8\n\t"                                                                                         \
+        "ldm r9!, {r10, r11, r12}\n\t"                                                                                \
+        "str r9, [sp, #4]\n\t"                                                                                        \
+        ZLOAD                                                                                                         \
+        TP_PAIR_MM("r3", ZADD, "[lr]")                                                                                \
+        TP_PAIR_MM("r4", ZADD, "[lr, r0]")                                                                            \
+        TP_PAIR_MM("r5", ZADD, "[lr, r0, lsl #1]")                                                                    \
+        "ldr r2, [sp, #4]\n\t"                                                                                        \
+        "ldm r2!, {r10, r11, r12}\n\t"                                                                                \
+        "str r2, [sp, #4]\n\t"                                                                                        \
+        "adds lr, lr, #1\n\t"                                                                                         \
+        TP_PAIR_MM("r6", ZADD, "[lr]")                                                                                \
+        TP_PAIR_MM("r7", ZADD, "[lr, r0]")                                                                            \
+        TP_PAIR_MM("r8", ZADD, "[lr, r0, lsl #1]")                                                                    \
+        "adds lr, lr, #1\n\t"                                                                                         \
+        "str lr, [sp, #8]\n\t"                                                                                        \
+        "ldr r2, [sp, #12]\n\t"                                                                                       \
+        "cmp lr, r2\n\t"                                                                                              \
+        "bne 5b\n\t"                                                                                                  \
+        "add sp, sp, #28\n\t"                                                                                         \
+        "pop {r4-r11, pc}\n\t");                                                                                      \
 }
-__attribute__((naked, noinline)) static void pairs1_mmz(TP_ARG const pairs_t *c, TP_ARG const int8_t *w)
-{
-    __asm volatile(
-        "push {r4-r11, lr}\n\t"
-        "ldm r0, {r2, r3, r4, r5, r6, r7, r8}\n\t"
-        "push {r2, r3, r4, r5, r6, r7, r8}\n\t"
-        "5:\n\t"
-        "ldr r9, [sp, #4]\n\t"
-        "ldrd r3, r6, [r9]\n\t"
-        "mov r4, r3\n\t"
-        "mov r5, r3\n\t"
-        "mov r7, r6\n\t"
-        "mov r8, r6\n\t"
-        "ldrd r0, r2, [sp, #16]\n\t"
-        TP_PAIR_LOOP
-        "ldm sp, {r0, r9, lr}\n\t"
-        "adds r9, r9, #8\n\t"
-        "ldm r9!, {r10, r11, r12}\n\t"
-        "str r9, [sp, #4]\n\t"
-        "ldr r9, [sp, #24]\n\t"
-        "asr r3, r3, #7\n\t"
-        "add r2, r11, r3, asr #31\n\t"
-        "smmlar r2, r3, r10, r2\n\t"
-        "asr r2, r2, r12\n\t"
-        "add r2, r2, r9\n\t"
-        "ssat r2, #8, r2\n\t"
-        "strb r2, [lr]\n\t"
-        "asr r4, r4, #7\n\t"
-        "add r2, r11, r4, asr #31\n\t"
-        "smmlar r2, r4, r10, r2\n\t"
-        "asr r2, r2, r12\n\t"
-        "add r2, r2, r9\n\t"
-        "ssat r2, #8, r2\n\t"
-        "strb r2, [lr, r0]\n\t"
-        "asr r5, r5, #7\n\t"
-        "add r2, r11, r5, asr #31\n\t"
-        "smmlar r2, r5, r10, r2\n\t"
-        "asr r2, r2, r12\n\t"
-        "add r2, r2, r9\n\t"
-        "ssat r2, #8, r2\n\t"
-        "strb r2, [lr, r0, lsl #1]\n\t"
-        "ldr r2, [sp, #4]\n\t"
-        "ldm r2!, {r10, r11, r12}\n\t"
-        "str r2, [sp, #4]\n\t"
-        "adds lr, lr, #1\n\t"
-        "asr r6, r6, #7\n\t"
-        "add r2, r11, r6, asr #31\n\t"
-        "smmlar r2, r6, r10, r2\n\t"
-        "asr r2, r2, r12\n\t"
-        "add r2, r2, r9\n\t"
-        "ssat r2, #8, r2\n\t"
-        "strb r2, [lr]\n\t"
-        "asr r7, r7, #7\n\t"
-        "add r2, r11, r7, asr #31\n\t"
-        "smmlar r2, r7, r10, r2\n\t"
-        "asr r2, r2, r12\n\t"
-        "add r2, r2, r9\n\t"
-        "ssat r2, #8, r2\n\t"
-        "strb r2, [lr, r0]\n\t"
-        "asr r8, r8, #7\n\t"
-        "add r2, r11, r8, asr #31\n\t"
-        "smmlar r2, r8, r10, r2\n\t"
-        "asr r2, r2, r12\n\t"
-        "add r2, r2, r9\n\t"
-        "ssat r2, #8, r2\n\t"
-        "strb r2, [lr, r0, lsl #1]\n\t"
-        "adds lr, lr, #1\n\t"
-        "str lr, [sp, #8]\n\t"
-        "ldr r2, [sp, #12]\n\t"
-        "cmp lr, r2\n\t"
-        "bne 5b\n\t"
-        "add sp, sp, #28\n\t"
-        "pop {r4-r11, pc}\n\t");
-}
+TP_PAIRS1_MM(pairs1_mm, "", "")
+TP_PAIRS1_MM(pairs1_mmz, "ldr r9, [sp, #24]\n\t", "add r2, r2, r9\n\t")
 
 /* longer filters: segments of TP_SEG chunks folded into the sums on the stack */
 #define TP_PAIRSN(name, ZADD)                                                                                         \

@@ -51,6 +51,13 @@ static inline void wino_bt(uint32_t *d)
     }
 }
 
+/* A tile's patch: its 16 positions' input pointers (row-major; padding points at zero-point bytes), then 4 * the
+ * input offset per lane (one word each on the Cortex-M4, what the assembly reads) */
+typedef union {
+    const int8_t *p;
+    uint32_t w;
+} wino_tab_t;
+
 #if TP_CM4_DSP
 /* One half (the even channel pair: SXTB16, or the odd one: SXTB16 ROR 8) of a tile's channel quad: tab holds the
  * 16 patch positions' pointers (row-major; padding points at zero-point bytes) and then 4 * the input offset per
@@ -58,7 +65,7 @@ static inline void wino_bt(uint32_t *d)
  * the offset added afterwards (B^T 1 B is 4 at position 5, 0 elsewhere). Rows first: output columns 0-1 from
  * input columns 0-2, then 2-3 from 1-3, eight row values in registers each time. */
 #define TP_WINO_HALF(name, EXT)                                                                                       \
-__attribute__((naked, noinline)) static void name(__attribute__((unused)) const uint32_t *tab,                        \
+__attribute__((naked, noinline)) static void name(__attribute__((unused)) const wino_tab_t *tab,                      \
                                                   __attribute__((unused)) int32_t q,                                  \
                                                   __attribute__((unused)) uint32_t *v,                                \
                                                   __attribute__((unused)) int32_t s)                                  \
@@ -201,94 +208,44 @@ __attribute__((naked, noinline)) static void name(__attribute__((unused)) const 
 }
 TP_WINO_HALF(wino_half_e, "")
 TP_WINO_HALF(wino_half_o, ", ror #8")
+#else
+/* the same arithmetic in C: B^T d B of the raw values, the offset added at position 5 */
+static void wino_half(const wino_tab_t *tab, int32_t q, uint32_t *v, int32_t s, int odd)
+{
+    uint32_t d[16];
+    int32_t i;
+    for (i = 0; i < 16; i++) {
+        const uint32_t w = tp_ld32(tab[i].p + q);
+        d[i] = odd ? tp_sxtb16_ror8(w) : tp_sxtb16(w);
+    }
+    wino_bt(d);
+    d[5] = tp_sadd16(d[5], tab[16].w);
+    for (i = 0; i < 16; i++) v[i * (s / 4)] = d[i];
+}
+static void wino_half_e(const wino_tab_t *tab, int32_t q, uint32_t *v, int32_t s) { wino_half(tab, q, v, s, 0); }
+static void wino_half_o(const wino_tab_t *tab, int32_t q, uint32_t *v, int32_t s) { wino_half(tab, q, v, s, 1); }
 #endif
 
-/* One half (SXTB16 or SXTB16 ROR 8 of the words) of an interior tile's channel quad: the 4x4 raw words at src
- * (columns C bytes apart, rows `row`), B^T d B with the input offset added afterwards (B^T 1 B is 4 at position
- * 5 and 0 elsewhere: one SADD16 of 4 * offset), to v[xi * S]. */
-static inline void wino_input_half(const int8_t *src, int32_t C, int32_t row, uint32_t corr, uint32_t *v, int32_t S,
-                                   int odd)
-{
-    uint32_t t[16];
-    int32_t r, s;
-    for (r = 0; r < 4; r++, src += row) {
-        const uint32_t w0 = tp_ld32(src), w1 = tp_ld32(src + C), w2 = tp_ld32(src + 2 * C), w3 = tp_ld32(src + 3 * C);
-        const uint32_t a = odd ? tp_sxtb16_ror8(w0) : tp_sxtb16(w0), b = odd ? tp_sxtb16_ror8(w1) : tp_sxtb16(w1);
-        const uint32_t c = odd ? tp_sxtb16_ror8(w2) : tp_sxtb16(w2), e = odd ? tp_sxtb16_ror8(w3) : tp_sxtb16(w3);
-        t[4 * r] = tp_ssub16(a, c);
-        t[4 * r + 1] = tp_sadd16(b, c);
-        t[4 * r + 2] = tp_ssub16(c, b);
-        t[4 * r + 3] = tp_ssub16(b, e);
-    }
-    for (s = 0; s < 4; s++) {
-        const uint32_t a = t[s], b = t[4 + s], c = t[8 + s], e = t[12 + s];
-        v[s * S] = tp_ssub16(a, c);
-        v[(4 + s) * S] = s == 1 ? tp_sadd16(tp_sadd16(b, c), corr) : tp_sadd16(b, c);
-        v[(8 + s) * S] = tp_ssub16(c, b);
-        v[(12 + s) * S] = tp_ssub16(b, e);
-    }
-}
-
 /* V of tile (ty, tx) for every channel quad q (channel pairs j = 2q: (4q, 4q+2) and 2q+1: (4q+1, 4q+3), the
- * pairing one word load and SXTAB16 / SXTAB16 ROR 8 give), to v[(xi * nj + j) * 3] (v: the tile's slot); zpad:
- * in_c bytes of the input zero point, what padded positions read in the assembly */
+ * pairing one word load and SXTB16 / SXTB16 ROR 8 give), to v[(xi * nj + j) * 3] (v: the tile's slot); zpad:
+ * in_c bytes of the input zero point, what padded positions read */
 static void wino_input(const tp_conv_params_t *p, const int8_t *in_b, int32_t ty, int32_t tx, uint32_t *v,
                        int32_t nj, uint32_t off2, const int8_t *zpad)
 {
     const int32_t y0 = 2 * ty - p->pad_h, x0 = 2 * tx - p->pad_w, C = p->in_c;
-    int32_t q, r, s, xi;
-    uint8_t valid[16];
+    wino_tab_t tab[17];
+    int32_t q, r, s;
     for (r = 0; r < 4; r++) {
         for (s = 0; s < 4; s++) {
             const int32_t y = y0 + r, x = x0 + s;
-            valid[4 * r + s] = (uint8_t)(y >= 0 && y < p->in_h && x >= 0 && x < p->in_w);
+            const int inside = y >= 0 && y < p->in_h && x >= 0 && x < p->in_w;
+            tab[4 * r + s].p = inside ? in_b + (y * p->in_w + x) * C : zpad;
         }
     }
-#if TP_CM4_DSP
-    {
-        uint32_t tab[17];
-        for (r = 0; r < 4; r++) {
-            for (s = 0; s < 4; s++) {
-                const int32_t y = y0 + r, x = x0 + s;
-                const int8_t *e = y >= 0 && y < p->in_h && x >= 0 && x < p->in_w ? in_b + (y * p->in_w + x) * C : zpad;
-                tab[4 * r + s] = (uint32_t)(uintptr_t)e;
-            }
-        }
-        tab[16] = tp_sadd16(tp_sadd16(off2, off2), tp_sadd16(off2, off2));
-        for (q = 0; q < nj; q += 2, v += 6) {
-            wino_half_e(tab, 2 * q, v, 12 * nj);
-            wino_half_o(tab, 2 * q, v + 3, 12 * nj);
-        }
-        return;
-    }
-#else
-    (void)zpad;
-#endif
-    if (y0 >= 0 && x0 >= 0 && y0 + 4 <= p->in_h && x0 + 4 <= p->in_w) { /* interior: no padding to test */
-        const uint32_t corr = tp_sadd16(tp_sadd16(off2, off2), tp_sadd16(off2, off2));
-        const int8_t *src = in_b + (y0 * p->in_w + x0) * C;
-        for (q = 0; q < nj; q += 2, v += 6, src += 4) {
-            wino_input_half(src, C, p->in_w * C, corr, v, 3 * nj, 0);
-            wino_input_half(src, C, p->in_w * C, corr, v + 3, 3 * nj, 1);
-        }
-        return;
-    }
+    tab[16].w = tp_sadd16(tp_sadd16(off2, off2), tp_sadd16(off2, off2));
     for (q = 0; q < nj; q += 2, v += 6) {
-        uint32_t e[16], o[16];
-        const int32_t base = (y0 * p->in_w + x0) * C + 2 * q;
-        for (r = 0; r < 4; r++) {
-            for (s = 0; s < 4; s++) {
-                const uint32_t w = valid[4 * r + s] ? tp_ld32(in_b + base + (r * p->in_w + s) * C) : 0u;
-                e[4 * r + s] = valid[4 * r + s] ? tp_sxtab16(off2, w) : 0u;
-                o[4 * r + s] = valid[4 * r + s] ? tp_sxtab16_ror8(off2, w) : 0u;
-            }
-        }
-        wino_bt(e);
-        wino_bt(o);
-        for (xi = 0; xi < 16; xi++) {
-            v[xi * nj * 3] = e[xi];
-            v[xi * nj * 3 + 3] = o[xi];
-        }
+        wino_half_e(tab, 2 * q, v, 12 * nj);
+        wino_half_o(tab, 2 * q, v + 3, 12 * nj);
     }
 }
 

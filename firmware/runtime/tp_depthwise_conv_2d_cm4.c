@@ -540,30 +540,34 @@ static int32_t pr_acc(const uint32_t *ring, const int32_t *bk, int32_t j, int32_
     "smmlar r11, " a ", r9, r11\n\t"                                                                               \
     "asr r11, r11, r10\n\t"                                                                                        \
     "ssat r11, #8, r11\n\t"
+/* a line pass's start: the arguments on the stack, per channel of the group its line, filter block and output
+ * pointers (labels 0: channel, 1: outputs, 2: the tail) */
+#define PR_LINE_HEAD                                                                                                  \
+    "push {r4-r11, lr}\n\t"                                                                                           \
+    "sub sp, sp, #8\n\t"                                                                                              \
+    "str r0, [sp]\n\t"                                                                                                \
+    "movs r12, #0\n\t"                                                                                                \
+    "str r12, [sp, #4]\n\t"                                                                                           \
+    "ldr r3, [r0, #20]\n\t"                                                                                           \
+    "0:\n\t"                                                                                                          \
+    "ldr lr, [sp]\n\t"                                                                                                \
+    "ldr r12, [sp, #4]\n\t"                                                                                           \
+    "ldr r0, [lr]\n\t"                                                                                                \
+    "ldr r1, [lr, #4]\n\t"                                                                                            \
+    "ldr r2, [lr, #8]\n\t"                                                                                            \
+    "add r0, r0, r12, lsl #2\n\t"                                                                                     \
+    "movs r4, #52\n\t"                                                                                                \
+    "mla r1, r12, r4, r1\n\t"                                                                                         \
+    "add r2, r2, r12\n\t"                                                                                             \
+    "ldr r12, [lr, #12]\n\t"                                                                                          \
+    "cmp r12, #0\n\t"                                                                                                 \
+    "beq 2f\n\t"                                                                                                      \
+    "1:\n\t"
 /* One output line of the 4 channels of a group (a doubled group). */
 __attribute__((naked, noinline)) static void pr_line_sat(__attribute__((unused)) const pr_args_t *a)
 {
     __asm volatile(
-        "push {r4-r11, lr}\n\t"
-        "sub sp, sp, #8\n\t"
-        "str r0, [sp]\n\t"
-        "movs r12, #0\n\t"
-        "str r12, [sp, #4]\n\t"
-        "ldr r3, [r0, #20]\n\t"
-        "0:\n\t"
-        "ldr lr, [sp]\n\t"
-        "ldr r12, [sp, #4]\n\t"
-        "ldr r0, [lr]\n\t"
-        "ldr r1, [lr, #4]\n\t"
-        "ldr r2, [lr, #8]\n\t"
-        "add r0, r0, r12, lsl #2\n\t"
-        "movs r4, #52\n\t"
-        "mla r1, r12, r4, r1\n\t"
-        "add r2, r2, r12\n\t"
-        "ldr r12, [lr, #12]\n\t"
-        "cmp r12, #0\n\t"
-        "beq 2f\n\t"
-        "1:\n\t"
+        PR_LINE_HEAD
         PR_MACS
         PR_RQ("r4") "strb r11, [r2]\n\t"
         PR_RQ("r5") "strb r11, [r2, r3]\n\t"
@@ -655,26 +659,7 @@ __attribute__((naked, noinline)) static void pr_line_sat(__attribute__((unused))
 __attribute__((naked, noinline)) static void pr2_line_sat(__attribute__((unused)) const pr_args_t *a)
 {
     __asm volatile(
-        "push {r4-r11, lr}\n\t"
-        "sub sp, sp, #8\n\t"
-        "str r0, [sp]\n\t"
-        "movs r12, #0\n\t"
-        "str r12, [sp, #4]\n\t"
-        "ldr r3, [r0, #20]\n\t"
-        "0:\n\t"
-        "ldr lr, [sp]\n\t"
-        "ldr r12, [sp, #4]\n\t"
-        "ldr r0, [lr]\n\t"
-        "ldr r1, [lr, #4]\n\t"
-        "ldr r2, [lr, #8]\n\t"
-        "add r0, r0, r12, lsl #2\n\t"
-        "movs r4, #52\n\t"
-        "mla r1, r12, r4, r1\n\t"
-        "add r2, r2, r12\n\t"
-        "ldr r12, [lr, #12]\n\t"
-        "cmp r12, #0\n\t"
-        "beq 2f\n\t"
-        "1:\n\t"
+        PR_LINE_HEAD
         PR2_ROW0 PR2_ROW(1) PR2_ROW(2) PR_CONSTS
         PR_RQ("r4") "strb r11, [r2]\n\t"
         PR_RQ("r5") "strb r11, [r2, r3]\n\t"

@@ -223,7 +223,7 @@ static int conv_overlapped(const tp_conv_params_t *p, int32_t k, int32_t n_in, i
  * bias + input_offset*sum(w) + 127*sum(w_odd). Returns 0 where codegen keeps the model's layout. */
 static int8_t cw_packed[4 * MAX_W] __attribute__((aligned(4))); /* Winograd's U: 32 bytes per 9 taps */
 static int force_mm; /* this case aims at the SMMLAR form */
-static int32_t conv_const[MAX_C];
+static int32_t conv_const[MAX_C], sum_bound[MAX_C];
 static int conv_pack(tp_conv_params_t *p, int nb)
 {
     const int32_t K = p->k_h * p->k_w * p->k_c, nch = (K + 3) / 4;
@@ -249,7 +249,8 @@ static int conv_pack(tp_conv_params_t *p, int nb)
             a += w[f * K + i] < 0 ? -w[f * K + i] : w[f * K + i];
             odd += i % 2 ? w[f * K + i] : 0;
         }
-        if (128 * a + 127 * (odd < 0 ? -odd : odd) >= (1 << 23)) p->chunk = 0;
+        sum_bound[f] = 128 * a + 127 * (odd < 0 ? -odd : odd);
+        if (sum_bound[f] >= (1 << 23)) p->chunk = 0;
     }
     if (!force_mm && rnd() % 2) p->chunk = 0; /* (always valid: the segmented path) */
     /* codegen's SMMLAR form (group 1, row constants x256): one pass with |c| inside the bound, int8's range,
@@ -258,13 +259,8 @@ static int conv_pack(tp_conv_params_t *p, int nb)
     if (p->chunk && p->act_min == -128 && p->act_max == 127 && (force_mm || rnd() % 4)) {
         int ok = 1;
         for (f = 0; f < p->out_c; f++) {
-            int32_t a = 0, odd = 0;
             const int64_t cf = (int32_t)conv_const[f];
-            for (i = 0; i < K; i++) {
-                a += w[f * K + i] < 0 ? -w[f * K + i] : w[f * K + i];
-                odd += i % 2 ? w[f * K + i] : 0;
-            }
-            ok &= 128 * (int64_t)a + 127 * (odd < 0 ? -odd : odd) + (cf < 0 ? -cf : cf) < (1 << 23);
+            ok &= sum_bound[f] + (cf < 0 ? -cf : cf) < (1 << 23);
             ok &= (mult[f] > (1 << 30) && shift[f] >= -31 && shift[f] <= -2) || (mult[f] == 0 && shift[f] == 0);
         }
         if (ok) {
